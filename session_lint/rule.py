@@ -1,0 +1,91 @@
+"""The rule declaration: code, name, message, docs and examples live on one class.
+
+Rules are pyflakes-style message classes: the dataflow decides what is wrong and reports a
+rule class with the node; the class carries everything users read about it. Docs
+(``--explain``), SARIF rule metadata, the README table and the example tests are all
+rendered from these attributes, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+FixAvailability = Literal["always", "sometimes", "never"]
+
+_CODE_PATTERN = re.compile(r"^SES\d{3}$")
+_REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Fix safety")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """An example the rule must not flag."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example the rule must flag; ``lines`` are 1-based lines of the expected findings."""
+
+    code: str
+    lines: tuple[int, ...] = ()
+    expected_fix: str | None = None
+
+
+class Rule:
+    """Base class of every rule. Subclasses are registered on definition."""
+
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    MESSAGE: ClassVar[str]
+    FIX: ClassVar[FixAvailability] = "never"
+    DEFAULT_ENABLED: ClassVar[bool] = True
+    VALID: ClassVar[tuple[Valid, ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
+
+    registry: ClassVar[dict[str, type[Rule]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if not _CODE_PATTERN.match(cls.CODE):
+            raise TypeError(f"{cls.__name__}: bad rule code {cls.CODE!r}")
+        if cls.CODE in Rule.registry:
+            raise TypeError(f"{cls.__name__}: duplicate rule code {cls.CODE}")
+        doc = inspect.getdoc(cls) or ""
+        missing = [section for section in _REQUIRED_SECTIONS if section not in doc]
+        if missing:
+            raise TypeError(f"{cls.__name__}: docstring lacks {', '.join(missing)}")
+        if not cls.INVALID and cls.CODE != "SES000":
+            raise TypeError(f"{cls.__name__}: a rule needs at least one INVALID example")
+        if cls.FIX != "never" and not any(case.expected_fix for case in cls.INVALID):
+            raise TypeError(f"{cls.__name__}: declares a fix but no example shows it")
+        Rule.registry[cls.CODE] = cls
+
+    @classmethod
+    def message(cls, **details: str) -> str:
+        return cls.MESSAGE.format(**details)
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of 'What it does', for tables and SARIF short descriptions."""
+        doc = inspect.getdoc(cls) or ""
+        after = doc.split("## What it does", 1)[1].strip()
+        return after.splitlines()[0].strip()
+
+    @classmethod
+    def explain(cls) -> str:
+        """Ruff-style markdown documentation, examples included."""
+        doc = inspect.getdoc(cls) or ""
+        head, _, tail = doc.partition("## Fix safety")
+        parts = [f"# {cls.NAME} ({cls.CODE})", "", head.rstrip(), ""]
+        if cls.INVALID:
+            parts += ["## Example", "", "```python", cls.INVALID[0].code.rstrip(), "```", ""]
+        if cls.VALID:
+            parts += ["## Use instead", "", "```python", cls.VALID[0].code.rstrip(), "```", ""]
+        parts += ["## Fix safety", "", tail.strip(), ""]
+        if not cls.DEFAULT_ENABLED:
+            parts += ["## Selection", "", f"Opt-in: enable it with `--select {cls.CODE}`.", ""]
+        return "\n".join(parts)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from session_lint.rule import Invalid, Rule, Valid
+
+
+class AmbientSessionAtDispatch(Rule):
+    """## What it does
+    Flags a dispatch whose payload or routing session comes from the ambient session
+    getter (`current_session_id()`), directly, through a local, or through a same-module
+    wrapper or property that returns it.
+
+    ## Why is this bad?
+    The ambient session ignores the caller's explicit `__runtime__={"session_id": ...}`
+    override and the session of a ref being used. The worker then stores or looks up
+    refs under a session the caller did not choose, and the pool may route the call to
+    a worker that never saw them: refs are silently lost.
+
+    ## Options
+    `ambient`, `resolver`, `session-key`, `sinks`, `override-names`, `ref-names`.
+
+    ## Fix safety
+    There is no automatic fix yet: replace the read by one `resolve_session_id(...)` call
+    that receives every override and ref in scope, and give its value to both sides.
+    """
+
+    CODE = "SES001"
+    NAME = "ambient-session-at-dispatch"
+    MESSAGE = (
+        "session from the ambient getter `{source}` reaches a dispatch; "
+        "resolve it once with `{resolver}({overrides})` and use that value for payload and routing"
+    )
+    VALID = (
+        Valid(
+            "from runtime import resolve_session_id\n"
+            "\n"
+            "\n"
+            "def get_module_attr(client, module, attr, runtime_opts):\n"
+            "    session_id = resolve_session_id(runtime_opts)\n"
+            '    payload = {"python_module": module, "attr": attr, "session_id": session_id}\n'
+            '    routing = {**runtime_opts, "session_id": session_id}\n'
+            '    return client.execute("snakebridge.call", payload, routing)\n'
+        ),
+        Valid(
+            "def release_session(client, session_id):\n"
+            '    payload = {"session_id": session_id}\n'
+            '    return client.execute("snakebridge.release_session", payload, {"session_id": session_id})\n'
+        ),
+        Valid(
+            "from runtime import current_session_id\n"
+            "\n"
+            "\n"
+            "def describe():\n"
+            '    return {"session_id": current_session_id()}\n'
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "from runtime import current_session_id\n"
+            "\n"
+            "\n"
+            "def get_module_attr(client, module, attr, runtime_opts):\n"
+            "    session_id = current_session_id()\n"
+            '    payload = {"python_module": module, "attr": attr, "session_id": session_id}\n'
+            '    routing = {**runtime_opts, "session_id": session_id}\n'
+            '    return client.execute("snakebridge.call", payload, routing)\n',
+            lines=(5,),
+        ),
+        Invalid(
+            "from runtime import sessions as s\n"
+            "\n"
+            "\n"
+            "async def ping(client):\n"
+            '    payload = {"helper": "ping", "session_id": s.current_session_id()}\n'
+            '    return await client.execute("snakebridge.call", payload, {"session_id": payload["session_id"]})\n',
+            lines=(5,),
+        ),
+        Invalid(
+            "from runtime import current_session_id as cur\n"
+            "\n"
+            "\n"
+            "class Bridge:\n"
+            "    @property\n"
+            "    def session(self):\n"
+            "        return cur()\n"
+            "\n"
+            "    def ping(self, client):\n"
+            "        sid = self.session\n"
+            '        return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n',
+            lines=(10,),
+        ),
+    )

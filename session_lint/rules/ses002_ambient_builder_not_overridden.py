@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from session_lint.rule import Invalid, Rule, Valid
+
+
+class AmbientBuilderNotOverridden(Rule):
+    """## What it does
+    Flags a dispatch whose payload comes from a payload builder that embeds the ambient
+    session, when the dispatching function does not overwrite the payload's session with
+    the resolved one before dispatching.
+
+    ## Why is this bad?
+    The builder reads `current_session_id()` when it builds the payload, so the payload
+    carries the ambient session even when the caller passed an explicit override or a
+    ref of another session. The worker stores the call's refs under the wrong session.
+    This is the seed bug of `call/4`, `call_class/4`, `call_helper/3` and `stream/5`.
+
+    ## Options
+    `ambient`, `session-key`, `sinks`.
+
+    ## Fix safety
+    There is no automatic fix yet: resolve the session once before building, then set
+    `payload["session_id"] = session_id` right after the builder.
+    """
+
+    CODE = "SES002"
+    NAME = "ambient-builder-not-overridden"
+    MESSAGE = (
+        "payload from `{builder}()` carries the ambient session; set "
+        '`payload["{key}"]` to the session resolved once with `{resolver}(...)` before dispatching'
+    )
+    VALID = (
+        Valid(
+            "from runtime import current_session_id, resolve_session_id\n"
+            "\n"
+            "\n"
+            "def base_payload(module, function):\n"
+            '    return {"python_module": module, "function": function, "session_id": current_session_id()}\n'
+            "\n"
+            "\n"
+            "def call(client, module, function, runtime_opts):\n"
+            "    session_id = resolve_session_id(runtime_opts)\n"
+            "    payload = base_payload(module, function)\n"
+            '    payload["session_id"] = session_id\n'
+            '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n'
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "from runtime import current_session_id, resolve_session_id\n"
+            "\n"
+            "\n"
+            "def base_payload(module, function):\n"
+            '    return {"python_module": module, "function": function, "session_id": current_session_id()}\n'
+            "\n"
+            "\n"
+            "def call(client, module, function, runtime_opts):\n"
+            "    session_id = resolve_session_id(runtime_opts)\n"
+            "    payload = base_payload(module, function)\n"
+            '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n',
+            lines=(10,),
+        ),
+        Invalid(
+            "from runtime import current_session_id, resolve_session_id\n"
+            "\n"
+            "\n"
+            "def base_payload(function):\n"
+            '    payload = {"function": function}\n'
+            '    payload["session_id"] = current_session_id()\n'
+            "    return payload\n"
+            "\n"
+            "\n"
+            "def call(client, function, runtime_opts, fast):\n"
+            "    session_id = resolve_session_id(runtime_opts)\n"
+            "    payload = base_payload(function)\n"
+            "    if not fast:\n"
+            '        payload.update(session_id=session_id)\n'
+            '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n',
+            lines=(12,),
+        ),
+    )

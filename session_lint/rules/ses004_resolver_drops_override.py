@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from session_lint.rule import Invalid, Rule, Valid
+
+
+class ResolverDropsOverride(Rule):
+    """## What it does
+    Flags a `resolve_session_id(...)` call, feeding a dispatch, that does not receive an
+    override (`runtime_opts`, a local read from `"__runtime__"`) or a ref parameter that
+    is in scope.
+
+    ## Why is this bad?
+    The resolver can only honour the sources it is given. Called as
+    `resolve_session_id({})` while the caller's `runtime_opts` exist, it silently ignores
+    the explicit override; called without the `ref` of a ref operation, it uses the
+    ambient session instead of the ref's own, and the worker cannot find the ref.
+
+    ## Options
+    `resolver`, `override-names`, `ref-names`, `runtime-key`.
+
+    ## Fix safety
+    There is no automatic fix yet: pass the override and the ref, as in
+    `resolve_session_id(runtime_opts, ref)`.
+    """
+
+    CODE = "SES004"
+    NAME = "resolver-drops-override"
+    MESSAGE = "`{resolver}()` drops {missing} in scope; call `{resolver}({suggestion})`"
+    VALID = (
+        Valid(
+            "from runtime import resolve_session_id\n"
+            "\n"
+            "\n"
+            "def call_method(client, ref, method, **opts):\n"
+            '    runtime_opts = opts.pop("__runtime__", None) or {}\n'
+            "    session_id = resolve_session_id(runtime_opts, ref)\n"
+            '    payload = {"instance": ref, "method": method, "session_id": session_id}\n'
+            '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n'
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "from runtime import resolve_session_id\n"
+            "\n"
+            "\n"
+            "def call(client, function, **opts):\n"
+            '    runtime_opts = opts.pop("__runtime__", {})\n'
+            "    session_id = resolve_session_id({})\n"
+            '    payload = {"function": function, "session_id": session_id}\n'
+            '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n',
+            lines=(6,),
+        ),
+        Invalid(
+            "from runtime import resolve_session_id\n"
+            "\n"
+            "\n"
+            "def get_attr(client, ref, attr, runtime_opts=None):\n"
+            "    session_id = resolve_session_id(runtime_opts)\n"
+            '    payload = {"instance": ref, "attr": attr, "session_id": session_id}\n'
+            '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n',
+            lines=(5,),
+        ),
+    )
