@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import Config
+from session_lint.flow.analysis import analyse
+from session_lint.flow.dispatch import Finding
+from session_lint.registry import enabled_codes
 from session_lint.rules import UnparsableFile
 from session_lint.types import Diagnostic
 
@@ -23,7 +27,9 @@ def lint_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return [_unparsable(path, f"syntax error: {error.message}", error.raw_line, error.raw_column)]
+        return [
+            _unparsable(path, f"syntax error: {error.message}", error.raw_line, error.raw_column)
+        ]
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         return [_unparsable(path, f"cannot decode: {error}", 1, 0)]
     except RecursionError:
@@ -34,8 +40,39 @@ def lint_source(
 def analyse_module(
     module: cst.Module, path: str, config: Config, *, honour_noqa: bool
 ) -> list[Diagnostic]:
-    del module, path, config, honour_noqa  # the dataflow engine lands here next
-    return []
+    enabled = enabled_codes(config)
+    try:
+        findings = [f for f in analyse(module, config, enabled) if f.rule.CODE in enabled]
+    except RecursionError:
+        return [_unparsable(path, "too deeply nested to analyse", 1, 0)]
+    if not findings:
+        return []
+    diagnostics = sorted(_diagnostics(module, path, findings), key=Diagnostic.sort_key)
+    if honour_noqa:
+        from session_lint.noqa import filter_noqa
+
+        diagnostics = filter_noqa(diagnostics, module.code.splitlines())
+    return diagnostics
+
+
+def _diagnostics(module: cst.Module, path: str, findings: list[Finding]) -> list[Diagnostic]:
+    # positions cost a code-generation pass over the module: only files with findings pay it
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    diagnostics = []
+    for finding in findings:
+        where = positions[finding.node]
+        diagnostics.append(
+            Diagnostic(
+                path=path,
+                line=where.start.line,
+                column=where.start.column + 1,
+                end_line=where.end.line,
+                end_column=where.end.column + 1,
+                code=finding.rule.CODE,
+                message=finding.message,
+            )
+        )
+    return diagnostics
 
 
 def _unparsable(path: str, reason: str, line: int, column: int) -> Diagnostic:

@@ -74,7 +74,7 @@ class AmbientBuilderNotOverridden(Rule):
             "    session_id = resolve_session_id(runtime_opts)\n"
             "    payload = base_payload(function)\n"
             "    if not fast:\n"
-            '        payload.update(session_id=session_id)\n'
+            "        payload.update(session_id=session_id)\n"
             '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n',
             lines=(12,),
         ),

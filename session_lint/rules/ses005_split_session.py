@@ -32,7 +32,7 @@ class SplitSession(Rule):
             "\n"
             "\n"
             "def call(client, function, runtime_opts):\n"
-            "    payload = {\"function\": function, \"session_id\": resolve_session_id(runtime_opts)}\n"
+            '    payload = {"function": function, "session_id": resolve_session_id(runtime_opts)}\n'
             '    routing = {"session_id": resolve_session_id(runtime_opts)}\n'
             '    return client.execute("snakebridge.call", payload, routing)\n'
         ),

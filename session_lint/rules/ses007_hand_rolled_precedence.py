@@ -23,7 +23,9 @@ class HandRolledPrecedence(Rule):
 
     CODE = "SES007"
     NAME = "hand-rolled-session-precedence"
-    MESSAGE = "hand-rolled session precedence ends in the ambient getter; use `{resolver}({overrides})`"
+    MESSAGE = (
+        "hand-rolled session precedence ends in the ambient getter; use `{resolver}({overrides})`"
+    )
     VALID = (
         Valid(
             "from runtime import resolve_session_id\n"

@@ -22,7 +22,9 @@ class RepeatedResolution(Rule):
 
     CODE = "SES009"
     NAME = "repeated-session-resolution"
-    MESSAGE = "session resolved twice for one dispatch; resolve once into a local and use it for both"
+    MESSAGE = (
+        "session resolved twice for one dispatch; resolve once into a local and use it for both"
+    )
     DEFAULT_ENABLED = False
     VALID = (
         Valid(

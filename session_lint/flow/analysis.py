@@ -1,0 +1,76 @@
+"""Entry point of the dataflow: findings of one parsed module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from session_lint.config import Config
+from session_lint.flow.dispatch import Finding
+from session_lint.flow.index import FunctionInfo, build_index
+from session_lint.flow.interpreter import Interpreter, ModuleContext
+from session_lint.flow.names import Names
+from session_lint.flow.summaries import Summaries
+from session_lint.flow.values import Mapping, Session, Via
+from session_lint.rules import AmbientPayloadBuilder
+
+
+def analyse(module: cst.Module, config: Config, enabled: frozenset[str]) -> list[Finding]:
+    """Every finding of ``module``; only functions that dispatch are evaluated, plus the
+    same-module builders they call."""
+    sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
+    index = build_index(module, sinks)
+    want_builders = AmbientPayloadBuilder.CODE in enabled
+    if not index.any_dispatch and not want_builders:
+        return []
+    ctx = ModuleContext(module, Names(config, index.table), index)
+    Summaries(ctx)
+    if index.module_dispatches:
+        Interpreter(ctx, None, check=True).exec_block(module.body, [{}])
+    else:
+        _visit_definitions(ctx, module.body)
+    if want_builders:
+        _report_ambient_builders(ctx, index.functions)
+    return list(ctx.reporter.findings.values())
+
+
+def _visit_definitions(ctx: ModuleContext, body: Sequence[cst.BaseStatement]) -> None:
+    """Evaluate the dispatching functions defined at module level (also inside classes and
+    module-level if/try blocks) without evaluating the module's own statements."""
+    for statement in body:
+        if isinstance(statement, cst.FunctionDef):
+            info = ctx.index.by_node.get(statement)
+            if info is not None and info.contains_dispatch:
+                Interpreter(ctx, info, check=True).run_function([])
+        elif isinstance(statement, cst.ClassDef):
+            _visit_definitions(ctx, statement.body.body)  # type: ignore[arg-type]
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            for block in _blocks(statement):
+                _visit_definitions(ctx, block)
+
+
+def _blocks(statement: cst.BaseCompoundStatement) -> list[Sequence[cst.BaseStatement]]:
+    blocks: list[Sequence[cst.BaseStatement]] = [statement.body.body]  # type: ignore[list-item]
+    for part in ("orelse", "handlers", "finalbody", "cases"):
+        value = getattr(statement, part, None)
+        items = value if isinstance(value, Sequence) else [value] if value is not None else []
+        for item in items:
+            if isinstance(item, cst.If):
+                blocks.extend(_blocks(item))
+            elif hasattr(item, "body"):
+                blocks.append(item.body.body)
+    return blocks
+
+
+def _report_ambient_builders(ctx: ModuleContext, functions: list[FunctionInfo]) -> None:
+    """Opt-in SES008: builders that embed the ambient session, reported where they read it."""
+    for info in functions:
+        if info.dispatches:
+            continue
+        result = ctx.summary_of(info)
+        if not isinstance(result, Mapping) or not isinstance(result.slot, Session):
+            continue
+        slot = result.slot
+        if slot.is_ambient and slot.via is not Via.BUILDER and slot.node is not None:
+            ctx.reporter.report(AmbientPayloadBuilder, slot.node)

@@ -1,0 +1,117 @@
+"""The checks at a dispatch: are payload and routing sessions one resolved value?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from session_lint.flow.values import Mapping, Origin, Session, Slot, SlotValue, Value, Via
+from session_lint.rule import Rule
+from session_lint.rules import (
+    AmbientBuilderNotOverridden,
+    AmbientSessionAtDispatch,
+    HandRolledPrecedence,
+    MissingRoutingSession,
+    RepeatedResolution,
+    ResolverDropsOverride,
+    RoutingFromAmbientPayload,
+    SplitSession,
+)
+
+if TYPE_CHECKING:
+    from session_lint.flow.interpreter import Interpreter, State
+
+_AMBIENT_RULES: dict[Via, type[Rule]] = {
+    Via.READ: AmbientSessionAtDispatch,
+    Via.BUILDER: AmbientBuilderNotOverridden,
+    Via.READ_BACK: RoutingFromAmbientPayload,
+    Via.HAND_ROLLED: HandRolledPrecedence,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: type[Rule]
+    node: cst.CSTNode
+    message: str
+
+
+@dataclass
+class Reporter:
+    """Findings of one module, at most one per (rule, node) whatever the number of paths."""
+
+    findings: dict[tuple[str, int], Finding] = field(default_factory=dict)
+
+    def report(self, rule: type[Rule], node: cst.CSTNode, **details: str) -> None:
+        key = (rule.CODE, id(node))
+        if key not in self.findings:
+            self.findings[key] = Finding(rule, node, rule.message(**details))
+
+
+@dataclass(frozen=True)
+class DispatchArguments:
+    payload: cst.Arg
+    routing: cst.Arg
+
+
+def dispatch_arguments(node: cst.Call) -> DispatchArguments | None:
+    """The payload (2nd positional or ``payload=``) and routing options (last positional at
+    index 2 or more, or ``opts=``); ``None`` when the call lacks either."""
+    positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
+    keywords = {arg.keyword.value: arg for arg in node.args if arg.keyword is not None}
+    payload = keywords.get("payload") or (positional[1] if len(positional) >= 2 else None)
+    routing = keywords.get("opts") or (positional[-1] if len(positional) >= 3 else None)
+    if payload is None or routing is None or payload is routing:
+        return None
+    return DispatchArguments(payload, routing)
+
+
+def _slot(value: Value) -> SlotValue:
+    return value.slot if isinstance(value, Mapping) else Slot.UNKNOWN
+
+
+def check(interpreter: Interpreter, node: cst.Call, values: Sequence[Value], state: State) -> None:
+    """Check one dispatch on one path."""
+    arguments = dispatch_arguments(node)
+    if arguments is None:
+        return
+    by_arg = dict(zip((id(arg) for arg in node.args), values, strict=True))
+    payload = _slot(by_arg[id(arguments.payload)])
+    routing = _slot(by_arg[id(arguments.routing)])
+    reporter = interpreter.ctx.reporter
+    names = interpreter.names
+    sources = ", ".join(interpreter.sources_in_scope(state))
+    resolver = names.resolver_name
+    details = {"resolver": resolver, "overrides": sources, "key": names.session_key}
+
+    found_ambient = False
+    for side in (payload, routing):
+        if not isinstance(side, Session):
+            continue
+        if side.is_ambient and side.node is not None:
+            found_ambient = True
+            reporter.report(
+                _AMBIENT_RULES[side.via], side.node, source=side.key, builder=side.key, **details
+            )
+        elif side.origin is Origin.RESOLVED and side.missing and side.node is not None:
+            missing = " and ".join(f"`{name}`" for name in side.missing)
+            reporter.report(
+                ResolverDropsOverride, side.node, missing=missing, suggestion=sources, **details
+            )
+    if found_ambient:
+        return
+    if isinstance(payload, Session) and isinstance(routing, Session):
+        if not payload.same_value(routing):
+            reporter.report(SplitSession, node, **details)
+        elif (
+            payload.origin is Origin.RESOLVED
+            and payload.node is not None
+            and routing.node is not None
+            and payload.node is not routing.node
+        ):
+            reporter.report(RepeatedResolution, node, **details)
+    elif isinstance(payload, Session) and routing in (Slot.ABSENT, Slot.MAYBE):
+        reporter.report(MissingRoutingSession, node, **details)

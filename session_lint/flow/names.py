@@ -1,0 +1,112 @@
+"""Import-aware name matching: which calls are the ambient getter, the resolver, a sink.
+
+Configured names may be dotted (``runtime.current_session_id``); they match a call whose
+import-resolved dotted name ends with them, so ``from x import current_session_id as cur``,
+``import x.sessions as s; s.current_session_id()`` and relative imports all match. We build
+the alias table in the module index pass instead of running libcst's
+``QualifiedNameProvider``, whose scope analysis would cost a second full walk of every
+module.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from session_lint.config import Config
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain; ``None`` for anything else."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def module_path(node: cst.BaseExpression | None, relative: int = 0) -> str:
+    dotted = dotted_name(node) if node is not None else ""
+    return "." * relative + (dotted or "")
+
+
+class NameTable:
+    """Local names bound by imports, mapped to the dotted names they import."""
+
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}
+
+    def add_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.aliases[alias.asname.name.value] = full
+            else:
+                head = full.split(".", 1)[0]
+                self.aliases[head] = head
+
+    def add_import_from(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        base = module_path(node.module, len(node.relative))
+        for alias in node.names:
+            imported = dotted_name(alias.name) or ""
+            local = imported
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.aliases[local] = f"{base}.{imported}" if base else imported
+
+    def qualify(self, func: cst.BaseExpression) -> str | None:
+        """The dotted name a call target stands for, through import aliases. A chain on a
+        non-name base (``self.x``, ``f().x``) keeps only its attribute part."""
+        if isinstance(func, cst.Name):
+            return self.aliases.get(func.value, func.value)
+        if isinstance(func, cst.Attribute):
+            dotted = dotted_name(func)
+            if dotted is not None:
+                head, _, rest = dotted.partition(".")
+                return f"{self.aliases.get(head, head)}.{rest}"
+            return func.attr.value
+        return None
+
+
+class Matcher:
+    """Matches dotted names against one configured list."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.last_parts = frozenset(name.rsplit(".", 1)[-1] for name in names)
+        self.dotted = tuple(name.lstrip(".") for name in names if "." in name.lstrip("."))
+        self.plain = frozenset(name for name in names if "." not in name.lstrip("."))
+
+    def matches(self, qualified: str | None) -> bool:
+        if qualified is None:
+            return False
+        last = qualified.rsplit(".", 1)[-1]
+        if last not in self.last_parts:
+            return False
+        if last in self.plain:
+            return True
+        stripped = qualified.lstrip(".")
+        return any(stripped == name or stripped.endswith("." + name) for name in self.dotted)
+
+
+class Names:
+    """Everything a function's evaluation needs to classify calls."""
+
+    def __init__(self, config: Config, table: NameTable) -> None:
+        self.table = table
+        self.ambient = Matcher(config.ambient)
+        self.resolver = Matcher((config.resolver,))
+        self.resolver_name = config.resolver.rsplit(".", 1)[-1]
+        self.routing_helpers = Matcher(config.routing_helpers)
+        self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
+        self.session_key = config.session_key
+        self.runtime_key = config.runtime_key
+        self.override_names = frozenset(config.override_names)
+        self.ref_names = frozenset(config.ref_names)
+        self.ref_types = frozenset(name.rsplit(".", 1)[-1] for name in config.ref_types)
+
+    def is_sink_call(self, node: cst.Call) -> bool:
+        return isinstance(node.func, cst.Attribute) and node.func.attr.value in self.sinks

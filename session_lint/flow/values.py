@@ -1,0 +1,80 @@
+"""Abstract values tracked per path: sessions, mappings that may carry one, refs."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import libcst as cst
+
+
+class Origin(enum.Enum):
+    """Where a session value comes from."""
+
+    AMBIENT = "ambient"  # the ambient getter, directly or through a wrapper
+    RESOLVED = "resolved"  # one resolver call
+    PARAMETER = "parameter"  # a parameter of the function (the caller chose it)
+    OPAQUE = "opaque"  # anything else, identified by its source text
+
+
+class Via(enum.Enum):
+    """How an ambient session reached the dispatch; decides which rule reports it."""
+
+    READ = "read"  # a getter call, a wrapper call or a property read
+    BUILDER = "builder"  # embedded by a payload builder
+    READ_BACK = "read_back"  # read back out of a payload holding an ambient session
+    HAND_ROLLED = "hand_rolled"  # `x or current_session_id()`
+
+
+@dataclass(frozen=True)
+class Session:
+    origin: Origin
+    key: str  # identity: resolver argument text, parameter name or expression text
+    node: cst.CSTNode | None = None  # where to report it
+    via: Via = Via.READ
+    missing: tuple[str, ...] = ()  # RESOLVED: overrides and refs in scope not passed
+
+    @property
+    def is_ambient(self) -> bool:
+        return self.origin is Origin.AMBIENT
+
+    def same_value(self, other: Session) -> bool:
+        if self.origin is Origin.AMBIENT or other.origin is Origin.AMBIENT:
+            return False
+        return self.origin is other.origin and self.key == other.key
+
+
+class Slot(enum.Enum):
+    """A mapping's session key when it holds no known session."""
+
+    ABSENT = "absent"  # known not to be there
+    MAYBE = "maybe"  # the caller's raw override mapping: present only if they set it
+    UNKNOWN = "unknown"  # cannot tell
+
+
+SlotValue = Session | Slot
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A dict whose session key we follow. ``override`` names the override variable when
+    the mapping is the caller's raw ``__runtime__`` options (``""`` until bound)."""
+
+    slot: SlotValue
+    override: str | None = None
+
+
+@dataclass(frozen=True)
+class RefParameter:
+    """A ref parameter in scope: the resolver must receive it."""
+
+    name: str
+
+
+class Unknown(enum.Enum):
+    TOP = "top"
+
+
+TOP = Unknown.TOP
+
+Value = Session | Mapping | RefParameter | Unknown
