@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from session_lint.flow.names import NameTable, dotted_name
+from session_lint.flow.walk import code_children
 
 
 @dataclass(eq=False)
@@ -47,65 +48,69 @@ class ModuleIndex:
         return self.module_dispatches or any(f.dispatches for f in self.functions)
 
 
-class _Indexer(cst.CSTVisitor):
-    def __init__(self, sinks: frozenset[str]) -> None:
-        super().__init__()
-        self.sinks = sinks
-        self.index = ModuleIndex(NameTable())
-        self.functions: list[FunctionInfo] = []
-        self.classes: list[cst.ClassDef] = []
-        # the innermost scope is a function or a class: a method's owner is the class only
-        # when the class is the innermost scope
-        self.scopes: list[FunctionInfo | cst.ClassDef] = []
+_LEAVES = frozenset(
+    {
+        cst.Name,
+        cst.SimpleString,
+        cst.ConcatenatedString,
+        cst.FormattedString,
+        cst.Integer,
+        cst.Float,
+        cst.Imaginary,
+        cst.Pass,
+        cst.Ellipsis,
+        cst.Comment,
+        cst.EmptyLine,
+    }
+)
 
-    def visit_Import(self, node: cst.Import) -> None:
-        self.index.table.add_import(node)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.index.table.add_import_from(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.index.methods[node] = {}
-        if not self.scopes:
-            self.index.classes[node.name.value] = node
-        self.scopes.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.scopes.pop()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        parent = self.functions[-1] if self.functions else None
-        scope = self.scopes[-1] if self.scopes else None
-        owner = scope if isinstance(scope, cst.ClassDef) else None
-        info = FunctionInfo(node, parent, owner)
-        self.index.functions.append(info)
-        self.index.by_node[node] = info
-        if owner is not None:
-            self.index.methods[owner][info.name] = info
-        elif parent is not None:
-            parent.nested[info.name] = info
-        else:
-            self.index.module_functions[info.name] = info
-        self.functions.append(info)
-        self.scopes.append(info)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.functions.pop()
-        self.scopes.pop()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in self.sinks:
-            if self.functions:
-                self.functions[-1].dispatches = True
+def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
+    """Pre-order walk with an explicit stack: libcst's recursive visitor costs as much as
+    parsing and overflows the recursion limit on long implicit string concatenations."""
+    index = ModuleIndex(NameTable())
+    # each entry: node, the enclosing function, the innermost scope (function or class)
+    stack: list[tuple[cst.CSTNode, FunctionInfo | None, FunctionInfo | cst.ClassDef | None]]
+    stack = [(module, None, None)]
+    while stack:
+        node, function, scope = stack.pop()
+        if type(node) in _LEAVES:
+            continue  # no calls or definitions inside
+        if type(node) is cst.Call:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in sinks:
+                if function is not None:
+                    function.dispatches = True
+                else:
+                    index.module_dispatches = True
+        elif type(node) is cst.FunctionDef:
+            owner = scope if isinstance(scope, cst.ClassDef) else None
+            info = FunctionInfo(node, function, owner)
+            index.functions.append(info)
+            index.by_node[node] = info
+            if owner is not None:
+                index.methods[owner][info.name] = info
+            elif function is not None:
+                function.nested[info.name] = info
             else:
-                self.index.module_dispatches = True
+                index.module_functions[info.name] = info
+            function = scope = info
+        elif type(node) is cst.ClassDef:
+            index.methods[node] = {}
+            if scope is None:
+                index.classes[node.name.value] = node
+            scope = node
+        elif type(node) is cst.Import:
+            index.table.add_import(node)
+        elif type(node) is cst.ImportFrom:
+            index.table.add_import_from(node)
+        children = list(code_children(node))
+        stack.extend((child, function, scope) for child in reversed(children))
+    return index
 
 
 def build_index(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
-    indexer = _Indexer(sinks)
-    module.visit(indexer)
-    index = indexer.index
+    index = _walk(module, sinks)
     for info in index.functions:
         if info.dispatches:
             current: FunctionInfo | None = info

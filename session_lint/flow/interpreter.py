@@ -27,6 +27,7 @@ from session_lint.flow.values import (
     Value,
     Via,
 )
+from session_lint.flow.walk import code_children
 
 State = dict[str, Value]
 MAX_PATHS = 64
@@ -392,7 +393,7 @@ class Interpreter:
     def _eval_children(self, node: cst.CSTNode, state: State) -> None:
         """Evaluate nested expressions for their effects (a dispatch inside a comprehension,
         a walrus); the value of an expression we do not model is unknown."""
-        for child in node.children:
+        for child in code_children(node):
             if isinstance(child, cst.BaseExpression):
                 self.eval(child, state)
             elif not isinstance(child, cst.BaseSuite | cst.BaseStatement):
@@ -687,7 +688,7 @@ def value_of(slot: SlotValue) -> Value:
 def _names_in(node: cst.CSTNode) -> Iterable[str]:
     if isinstance(node, cst.Name):
         yield node.value
-    for child in node.children:
+    for child in code_children(node):
         yield from _names_in(child)
 
 
