@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import Config
-from session_lint.flow.analysis import analyse
+from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
-from session_lint.registry import enabled_codes
+from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
-from session_lint.types import Diagnostic
+from session_lint.types import Applicability, Diagnostic, Fix
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One module's diagnostics, with the findings and analysis a fix is planned from."""
+
+    module: cst.Module
+    diagnostics: list[Diagnostic]
+    findings: dict[Diagnostic, Finding]
+    analysis: Analysis | None
 
 
 def lint_source(
@@ -23,59 +35,78 @@ def lint_source(
     """Check one file's text (``bytes`` keep their coding cookie and BOM) and return its
     diagnostics sorted by position. Never raises for bad input: an unparsable file is one
     ``SES000`` diagnostic."""
-    config = config or Config()
+    module = parse(source, path)
+    if isinstance(module, Diagnostic):
+        return [module]
+    return check_module(module, path, config or Config(), honour_noqa=honour_noqa).diagnostics
+
+
+def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
+    """The module, or the ``SES000`` diagnostic saying why it cannot be parsed."""
     try:
-        module = cst.parse_module(source)
+        return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return [
-            _unparsable(path, f"syntax error: {error.message}", error.raw_line, error.raw_column)
-        ]
+        return unparsable(path, f"syntax error: {error.message}", error.raw_line, error.raw_column)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-        return [_unparsable(path, f"cannot decode: {error}", 1, 0)]
+        return unparsable(path, f"cannot decode: {error}", 1, 0)
     except RecursionError:
-        return [_unparsable(path, "too deeply nested to parse", 1, 0)]
-    return analyse_module(module, path, config, honour_noqa=honour_noqa)
+        return unparsable(path, "too deeply nested to parse", 1, 0)
 
 
-def analyse_module(
-    module: cst.Module, path: str, config: Config, *, honour_noqa: bool
-) -> list[Diagnostic]:
+def check_module(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
     enabled = enabled_codes(config)
     try:
-        findings = [f for f in analyse(module, config, enabled) if f.rule.CODE in enabled]
+        analysis = analyse(module, config, enabled)
     except RecursionError:
-        return [_unparsable(path, "too deeply nested to analyse", 1, 0)]
-    if not findings:
-        return []
-    diagnostics = sorted(_diagnostics(module, path, findings), key=Diagnostic.sort_key)
+        problem = unparsable(path, "too deeply nested to analyse", 1, 0)
+        return Checked(module, [problem], {}, None)
+    findings = [f for f in analysis.findings if f.rule.CODE in enabled] if analysis else []
+    if analysis is None or not findings:
+        return Checked(module, [], {}, analysis)
+    by_diagnostic = _diagnostics(module, path, findings, analysis)
+    diagnostics = sorted(by_diagnostic, key=Diagnostic.sort_key)
     if honour_noqa:
         from session_lint.noqa import filter_noqa
 
         diagnostics = filter_noqa(diagnostics, module.code.splitlines())
-    return diagnostics
+    return Checked(module, diagnostics, by_diagnostic, analysis)
 
 
-def _diagnostics(module: cst.Module, path: str, findings: list[Finding]) -> list[Diagnostic]:
+def _diagnostics(
+    module: cst.Module, path: str, findings: list[Finding], analysis: Analysis
+) -> dict[Diagnostic, Finding]:
+    from session_lint.fix.planner import Planner
+
     # positions cost a code-generation pass over the module: only files with findings pay it
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    diagnostics = []
+    fixable = Planner(module, analysis.names, analysis.index).plan(findings, Applicability)
+    by_diagnostic: dict[Diagnostic, Finding] = {}
     for finding in findings:
         where = positions[finding.node]
-        diagnostics.append(
-            Diagnostic(
-                path=path,
-                line=where.start.line,
-                column=where.start.column + 1,
-                end_line=where.end.line,
-                end_column=where.end.column + 1,
-                code=finding.rule.CODE,
-                message=finding.message,
-            )
+        applicability = fixable.get(finding)
+        diagnostic = Diagnostic(
+            path=path,
+            line=where.start.line,
+            column=where.start.column + 1,
+            end_line=where.end.line,
+            end_column=where.end.column + 1,
+            code=finding.rule.CODE,
+            message=finding.message,
+            fix=_fix_note(finding, applicability),
         )
-    return diagnostics
+        by_diagnostic[diagnostic] = finding
+    return by_diagnostic
 
 
-def _unparsable(path: str, reason: str, line: int, column: int) -> Diagnostic:
+def _fix_note(finding: Finding, applicability: Applicability | None) -> Fix | None:
+    if applicability is None:
+        return None
+    rule = rule_for(finding.rule.CODE)
+    title = rule.FIX_TITLE if rule is not None else "fix"
+    return Fix(applicability, title)
+
+
+def unparsable(path: str, reason: str, line: int, column: int) -> Diagnostic:
     return Diagnostic(
         path=path,
         line=max(line, 1),

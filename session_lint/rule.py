@@ -42,6 +42,7 @@ class Rule:
     NAME: ClassVar[str]
     MESSAGE: ClassVar[str]
     FIX: ClassVar[FixAvailability] = "never"
+    FIX_TITLE: ClassVar[str] = ""
     DEFAULT_ENABLED: ClassVar[bool] = True
     VALID: ClassVar[tuple[Valid, ...]] = ()
     INVALID: ClassVar[tuple[Invalid, ...]] = ()

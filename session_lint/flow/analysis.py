@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
 from session_lint.config import Config
 from session_lint.flow.dispatch import Finding
-from session_lint.flow.index import FunctionInfo, build_index
+from session_lint.flow.index import FunctionInfo, ModuleIndex, build_index
 from session_lint.flow.interpreter import Interpreter, ModuleContext
 from session_lint.flow.names import Names
 from session_lint.flow.summaries import Summaries
@@ -16,15 +17,23 @@ from session_lint.flow.values import Mapping, Session, Via
 from session_lint.rules import AmbientPayloadBuilder
 
 
-def analyse(module: cst.Module, config: Config, enabled: frozenset[str]) -> list[Finding]:
+@dataclass(frozen=True)
+class Analysis:
+    findings: list[Finding]
+    names: Names
+    index: ModuleIndex
+
+
+def analyse(module: cst.Module, config: Config, enabled: frozenset[str]) -> Analysis | None:
     """Every finding of ``module``; only functions that dispatch are evaluated, plus the
-    same-module builders they call."""
+    same-module builders they call. ``None`` when nothing in the module can dispatch."""
     sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
     index = build_index(module, sinks)
     want_builders = AmbientPayloadBuilder.CODE in enabled
     if not index.any_dispatch and not want_builders:
-        return []
-    ctx = ModuleContext(module, Names(config, index.table), index)
+        return None
+    names = Names(config, index.table)
+    ctx = ModuleContext(module, names, index)
     Summaries(ctx)
     if index.module_dispatches:
         Interpreter(ctx, None, check=True).exec_block(module.body, [{}])
@@ -32,7 +41,7 @@ def analyse(module: cst.Module, config: Config, enabled: frozenset[str]) -> list
         _visit_definitions(ctx, module.body)
     if want_builders:
         _report_ambient_builders(ctx, index.functions)
-    return list(ctx.reporter.findings.values())
+    return Analysis(list(ctx.reporter.findings.values()), names, index)
 
 
 def _visit_definitions(ctx: ModuleContext, body: Sequence[cst.BaseStatement]) -> None:

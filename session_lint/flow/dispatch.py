@@ -22,6 +22,7 @@ from session_lint.rules import (
 )
 
 if TYPE_CHECKING:
+    from session_lint.flow.index import FunctionInfo
     from session_lint.flow.interpreter import Interpreter, State
 
 _AMBIENT_RULES: dict[Via, type[Rule]] = {
@@ -33,10 +34,23 @@ _AMBIENT_RULES: dict[Via, type[Rule]] = {
 
 
 @dataclass(frozen=True)
+class DispatchSite:
+    """The dispatch a finding was made at, with what a fix needs to know about it."""
+
+    call: cst.Call
+    payload: cst.BaseExpression
+    routing: cst.BaseExpression
+    overrides: tuple[str, ...]  # override variables in scope
+    refs: tuple[str, ...]  # ref parameters in scope
+    function: FunctionInfo | None
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: type[Rule]
     node: cst.CSTNode
     message: str
+    site: DispatchSite | None = None
 
 
 @dataclass
@@ -45,10 +59,16 @@ class Reporter:
 
     findings: dict[tuple[str, int], Finding] = field(default_factory=dict)
 
-    def report(self, rule: type[Rule], node: cst.CSTNode, **details: str) -> None:
+    def report(
+        self,
+        rule: type[Rule],
+        node: cst.CSTNode,
+        site: DispatchSite | None = None,
+        **details: str,
+    ) -> None:
         key = (rule.CODE, id(node))
         if key not in self.findings:
-            self.findings[key] = Finding(rule, node, rule.message(**details))
+            self.findings[key] = Finding(rule, node, rule.message(**details), site)
 
 
 @dataclass(frozen=True)
@@ -83,7 +103,11 @@ def check(interpreter: Interpreter, node: cst.Call, values: Sequence[Value], sta
     routing = _slot(by_arg[id(arguments.routing)])
     reporter = interpreter.ctx.reporter
     names = interpreter.names
-    sources = ", ".join(interpreter.sources_in_scope(state))
+    overrides, refs = interpreter.sources_seen_so_far()
+    site = DispatchSite(
+        node, arguments.payload.value, arguments.routing.value, overrides, refs, interpreter.info
+    )
+    sources = ", ".join(overrides + refs)
     resolver = names.resolver_name
     details = {"resolver": resolver, "overrides": sources, "key": names.session_key}
 
@@ -94,24 +118,34 @@ def check(interpreter: Interpreter, node: cst.Call, values: Sequence[Value], sta
         if side.is_ambient and side.node is not None:
             found_ambient = True
             reporter.report(
-                _AMBIENT_RULES[side.via], side.node, source=side.key, builder=side.key, **details
+                _AMBIENT_RULES[side.via],
+                side.node,
+                site,
+                source=side.key,
+                builder=side.key,
+                **details,
             )
         elif side.origin is Origin.RESOLVED and side.missing and side.node is not None:
             missing = " and ".join(f"`{name}`" for name in side.missing)
             reporter.report(
-                ResolverDropsOverride, side.node, missing=missing, suggestion=sources, **details
+                ResolverDropsOverride,
+                side.node,
+                site,
+                missing=missing,
+                suggestion=sources,
+                **details,
             )
     if found_ambient:
         return
     if isinstance(payload, Session) and isinstance(routing, Session):
         if not payload.same_value(routing):
-            reporter.report(SplitSession, node, **details)
+            reporter.report(SplitSession, node, site, **details)
         elif (
             payload.origin is Origin.RESOLVED
             and payload.node is not None
             and routing.node is not None
             and payload.node is not routing.node
         ):
-            reporter.report(RepeatedResolution, node, **details)
+            reporter.report(RepeatedResolution, node, site, **details)
     elif isinstance(payload, Session) and routing in (Slot.ABSENT, Slot.MAYBE):
-        reporter.report(MissingRoutingSession, node, **details)
+        reporter.report(MissingRoutingSession, node, site, **details)

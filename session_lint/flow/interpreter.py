@@ -101,6 +101,9 @@ class Interpreter:
         self.check = check
         self.returns: list[Value] = []
         self.loop_exits: list[list[State]] = []
+        # every override and ref seen so far on any path: a fix resolves with all of them,
+        # even when routing reuses the override's name later (`runtime_opts = ensure(...)`)
+        self.sources_seen: dict[str, Value] = {}
 
     # ----------------------------------------------------------------- entry points
     def run_function(self, closure: Sequence[State]) -> None:
@@ -108,6 +111,9 @@ class Interpreter:
         states = [self._bind_parameters(dict(state)) for state in closure] or [
             self._bind_parameters({})
         ]
+        for state in states:
+            for name, value in state.items():
+                self._note_source(name, value)
         self._suite(self.info.node.body, _dedupe(states))
 
     def _bind_parameters(self, state: State) -> State:
@@ -316,7 +322,7 @@ class Interpreter:
             for element in target.elements:
                 inner = element.value
                 if isinstance(inner, cst.Name) and inner.value in self.names.override_names:
-                    state[inner.value] = Mapping(Slot.MAYBE, override=inner.value)
+                    self.bind(inner, Mapping(Slot.MAYBE, override=""), state)
                 else:
                     self.bind(inner, TOP, state)
             return
@@ -330,10 +336,15 @@ class Interpreter:
             return
         self.bind(target, value, state)
 
+    def _note_source(self, name: str, value: Value) -> None:
+        if isinstance(value, RefParameter) or (isinstance(value, Mapping) and value.override):
+            self.sources_seen[name] = value
+
     def bind(self, target: cst.BaseExpression, value: Value, state: State) -> None:
         if isinstance(target, cst.Name):
             if isinstance(value, Mapping) and value.override == "":
                 value = Mapping(value.slot, override=target.value)
+            self._note_source(target.value, value)
             state[target.value] = value
         elif isinstance(target, cst.Subscript):
             key = self._subscript_key(target)
@@ -569,14 +580,19 @@ class Interpreter:
                     passed.add(value.override)
                 elif isinstance(value, RefParameter):
                     passed.add(value.name)
-        return tuple(name for name in self.sources_in_scope(state) if name not in passed)
+        overrides, refs = self.sources_in_scope(state)
+        return tuple(name for name in overrides + refs if name not in passed)
 
     @staticmethod
-    def sources_in_scope(state: State) -> list[str]:
-        """Names of the overrides and refs in scope, overrides first."""
+    def sources_in_scope(state: State) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Names of the overrides and of the refs in scope."""
         overrides = {v.override for v in state.values() if isinstance(v, Mapping) and v.override}
         refs = {v.name for v in state.values() if isinstance(v, RefParameter)}
-        return sorted(overrides) + sorted(refs)
+        return tuple(sorted(overrides)), tuple(sorted(refs))
+
+    def sources_seen_so_far(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Like ``sources_in_scope``, over every path and point evaluated so far."""
+        return self.sources_in_scope(self.sources_seen)
 
     # ----------------------------------------------------------------- same-module functions
     def _call_target(self, func: cst.BaseExpression) -> FunctionInfo | None:

@@ -1,0 +1,1 @@
+"""Autofix: plan edits from findings, apply them in one pass, write files atomically."""
