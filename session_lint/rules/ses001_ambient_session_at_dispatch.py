@@ -19,12 +19,18 @@ class AmbientSessionAtDispatch(Rule):
     `ambient`, `resolver`, `session-key`, `sinks`, `override-names`, `ref-names`.
 
     ## Fix safety
-    There is no automatic fix yet: replace the read by one `resolve_session_id(...)` call
-    that receives every override and ref in scope, and give its value to both sides.
+    The fix is safe: it replaces the ambient read by `resolve_session_id(...)` with every
+    override and ref in scope. With none of them set, the resolver returns exactly what the
+    ambient getter did; with one set, the call now uses the session the caller asked for,
+    which is the repair. The resolver's import is added next to the getter's (or reuses an
+    existing alias). No fix is offered when two overrides are in scope or the resolver's
+    module cannot be told.
     """
 
     CODE = "SES001"
     NAME = "ambient-session-at-dispatch"
+    FIX = "sometimes"
+    FIX_TITLE = "Resolve the session with every override and ref in scope"
     MESSAGE = (
         "session from the ambient getter `{source}` reaches a dispatch; "
         "resolve it once with `{resolver}({overrides})` and use that value for payload and routing"
@@ -64,6 +70,16 @@ class AmbientSessionAtDispatch(Rule):
             '    routing = {**runtime_opts, "session_id": session_id}\n'
             '    return client.execute("snakebridge.call", payload, routing)\n',
             lines=(5,),
+            expected_fix=(
+                "from runtime import resolve_session_id, current_session_id\n"
+                "\n"
+                "\n"
+                "def get_module_attr(client, module, attr, runtime_opts):\n"
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                '    payload = {"python_module": module, "attr": attr, "session_id": session_id}\n'
+                '    routing = {**runtime_opts, "session_id": session_id}\n'
+                '    return client.execute("snakebridge.call", payload, routing)\n'
+            ),
         ),
         Invalid(
             "from runtime import sessions as s\n"
@@ -73,6 +89,14 @@ class AmbientSessionAtDispatch(Rule):
             '    payload = {"helper": "ping", "session_id": s.current_session_id()}\n'
             '    return await client.execute("snakebridge.call", payload, {"session_id": payload["session_id"]})\n',
             lines=(5,),
+            expected_fix=(
+                "from runtime import sessions as s\n"
+                "\n"
+                "\n"
+                "async def ping(client):\n"
+                '    payload = {"helper": "ping", "session_id": s.resolve_session_id()}\n'
+                '    return await client.execute("snakebridge.call", payload, {"session_id": payload["session_id"]})\n'
+            ),
         ),
         Invalid(
             "from runtime import current_session_id as cur\n"
@@ -87,5 +111,18 @@ class AmbientSessionAtDispatch(Rule):
             "        sid = self.session\n"
             '        return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n',
             lines=(10,),
+            expected_fix=(
+                "from runtime import resolve_session_id, current_session_id as cur\n"
+                "\n"
+                "\n"
+                "class Bridge:\n"
+                "    @property\n"
+                "    def session(self):\n"
+                "        return cur()\n"
+                "\n"
+                "    def ping(self, client):\n"
+                "        sid = resolve_session_id()\n"
+                '        return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n'
+            ),
         ),
     )

@@ -19,12 +19,17 @@ class AmbientBuilderNotOverridden(Rule):
     `ambient`, `session-key`, `sinks`.
 
     ## Fix safety
-    There is no automatic fix yet: resolve the session once before building, then set
-    `payload["session_id"] = session_id` right after the builder.
+    The fix is safe: before `payload = builder(...)` it inserts `session_id =
+    resolve_session_id(<overrides in scope>)` (or reuses such a local already assigned
+    earlier in the block), and after it `payload["session_id"] = session_id`. A statement
+    that only read the session back out of that payload is removed, and other read-backs
+    take the local. No fix is offered when the builder call is not a plain assignment.
     """
 
     CODE = "SES002"
     NAME = "ambient-builder-not-overridden"
+    FIX = "sometimes"
+    FIX_TITLE = "Resolve once, then overwrite the payload's session after the builder"
     MESSAGE = (
         "payload from `{builder}()` carries the ambient session; set "
         '`payload["{key}"]` to the session resolved once with `{resolver}(...)` before dispatching'
@@ -59,6 +64,20 @@ class AmbientBuilderNotOverridden(Rule):
             "    payload = base_payload(module, function)\n"
             '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n',
             lines=(10,),
+            expected_fix=(
+                "from runtime import current_session_id, resolve_session_id\n"
+                "\n"
+                "\n"
+                "def base_payload(module, function):\n"
+                '    return {"python_module": module, "function": function, "session_id": current_session_id()}\n'
+                "\n"
+                "\n"
+                "def call(client, module, function, runtime_opts):\n"
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                "    payload = base_payload(module, function)\n"
+                '    payload["session_id"] = session_id\n'
+                '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n'
+            ),
         ),
         Invalid(
             "from runtime import current_session_id, resolve_session_id\n"
@@ -77,5 +96,23 @@ class AmbientBuilderNotOverridden(Rule):
             "        payload.update(session_id=session_id)\n"
             '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n',
             lines=(12,),
+            expected_fix=(
+                "from runtime import current_session_id, resolve_session_id\n"
+                "\n"
+                "\n"
+                "def base_payload(function):\n"
+                '    payload = {"function": function}\n'
+                '    payload["session_id"] = current_session_id()\n'
+                "    return payload\n"
+                "\n"
+                "\n"
+                "def call(client, function, runtime_opts, fast):\n"
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                "    payload = base_payload(function)\n"
+                '    payload["session_id"] = session_id\n'
+                "    if not fast:\n"
+                "        payload.update(session_id=session_id)\n"
+                '    return client.execute("snakebridge.call", payload, dict(runtime_opts, session_id=session_id))\n'
+            ),
         ),
     )

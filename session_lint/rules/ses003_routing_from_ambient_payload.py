@@ -18,12 +18,15 @@ class RoutingFromAmbientPayload(Rule):
     `ambient`, `session-key`, `routing-helpers`.
 
     ## Fix safety
-    There is no automatic fix yet: give routing the resolved local instead of the value
-    read from the payload.
+    The fix is safe and comes with the fix of the payload builder (SES002): the payload's
+    session is overwritten with the resolved local, and the read-back takes that local
+    (or is removed when it only re-read it). Without a fixable builder call, no fix.
     """
 
     CODE = "SES003"
     NAME = "routing-from-ambient-payload"
+    FIX = "sometimes"
+    FIX_TITLE = "Route with the session resolved once"
     MESSAGE = (
         "routing session is read back from a payload holding the ambient session; "
         "pass the session resolved once with `{resolver}(...)` instead"
@@ -54,5 +57,20 @@ class RoutingFromAmbientPayload(Rule):
             "    runtime_opts = ensure_session_opt(runtime_opts, session_id)\n"
             '    return client.execute("snakebridge.call", payload, runtime_opts)\n',
             lines=(10,),
+            expected_fix=(
+                "from runtime import resolve_session_id, current_session_id\n"
+                "\n"
+                "\n"
+                "def helper_payload(helper):\n"
+                '    return {"helper": helper, "session_id": current_session_id()}\n'
+                "\n"
+                "\n"
+                "def call_helper(client, helper, runtime_opts):\n"
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                "    payload = helper_payload(helper)\n"
+                '    payload["session_id"] = session_id\n'
+                "    runtime_opts = ensure_session_opt(runtime_opts, session_id)\n"
+                '    return client.execute("snakebridge.call", payload, runtime_opts)\n'
+            ),
         ),
     )

@@ -19,12 +19,15 @@ class ResolverDropsOverride(Rule):
     `resolver`, `override-names`, `ref-names`, `runtime-key`.
 
     ## Fix safety
-    There is no automatic fix yet: pass the override and the ref, as in
-    `resolve_session_id(runtime_opts, ref)`.
+    The fix is safe: the resolver's arguments become the override and the ref in scope,
+    `resolve_session_id(runtime_opts, ref)`. Calls without an override keep behaving as
+    before; calls with one now honour it. No fix with two overrides in scope.
     """
 
     CODE = "SES004"
     NAME = "resolver-drops-override"
+    FIX = "sometimes"
+    FIX_TITLE = "Pass every override and ref in scope to the resolver"
     MESSAGE = "`{resolver}()` drops {missing} in scope; call `{resolver}({suggestion})`"
     VALID = (
         Valid(
@@ -49,6 +52,16 @@ class ResolverDropsOverride(Rule):
             '    payload = {"function": function, "session_id": session_id}\n'
             '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n',
             lines=(6,),
+            expected_fix=(
+                "from runtime import resolve_session_id\n"
+                "\n"
+                "\n"
+                "def call(client, function, **opts):\n"
+                '    runtime_opts = opts.pop("__runtime__", {})\n'
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                '    payload = {"function": function, "session_id": session_id}\n'
+                '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n'
+            ),
         ),
         Invalid(
             "from runtime import resolve_session_id\n"
@@ -59,5 +72,14 @@ class ResolverDropsOverride(Rule):
             '    payload = {"instance": ref, "attr": attr, "session_id": session_id}\n'
             '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n',
             lines=(5,),
+            expected_fix=(
+                "from runtime import resolve_session_id\n"
+                "\n"
+                "\n"
+                "def get_attr(client, ref, attr, runtime_opts=None):\n"
+                "    session_id = resolve_session_id(runtime_opts, ref)\n"
+                '    payload = {"instance": ref, "attr": attr, "session_id": session_id}\n'
+                '    return client.execute("snakebridge.call", payload, {"session_id": session_id})\n'
+            ),
         ),
     )

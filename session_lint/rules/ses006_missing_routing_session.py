@@ -17,12 +17,15 @@ class MissingRoutingSession(Rule):
     `session-key`, `sinks`, `routing-helpers`.
 
     ## Fix safety
-    There is no automatic fix yet: pass the payload's session to routing, for example
-    `ensure_session_opt(runtime_opts, session_id)`.
+    The fix is safe: the routing options become `{**opts, "session_id":
+    payload["session_id"]}`, so the call is routed to the worker that owns the payload's
+    session. Offered when the payload is a local variable.
     """
 
     CODE = "SES006"
     NAME = "missing-routing-session"
+    FIX = "sometimes"
+    FIX_TITLE = "Give routing the payload's session"
     MESSAGE = (
         "payload carries a session but routing gets none; pass the same session to "
         "routing, e.g. `ensure_session_opt(runtime_opts, session_id)`"
@@ -52,5 +55,14 @@ class MissingRoutingSession(Rule):
             '    payload = {"function": function, "session_id": session_id}\n'
             '    return client.execute("snakebridge.call", payload, runtime_opts)\n',
             lines=(7,),
+            expected_fix=(
+                "from runtime import resolve_session_id\n"
+                "\n"
+                "\n"
+                "def call(client, function, runtime_opts):\n"
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                '    payload = {"function": function, "session_id": session_id}\n'
+                '    return client.execute("snakebridge.call", payload, {**runtime_opts, "session_id": payload["session_id"]})\n'
+            ),
         ),
     )

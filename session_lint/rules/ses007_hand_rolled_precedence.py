@@ -17,12 +17,15 @@ class HandRolledPrecedence(Rule):
     `ambient`, `resolver`.
 
     ## Fix safety
-    There is no automatic fix yet: replace the expression by `resolve_session_id(...)`
-    with the same sources.
+    The fix is unsafe (applied with `--unsafe-fixes`): `resolve_session_id(...)` also
+    honours the ref's session and rejects invalid values (`""`, an int) that the chain
+    accepted, so behaviour can change beyond the repair.
     """
 
     CODE = "SES007"
     NAME = "hand-rolled-session-precedence"
+    FIX = "sometimes"
+    FIX_TITLE = "Replace the hand-rolled chain by the resolver"
     MESSAGE = (
         "hand-rolled session precedence ends in the ambient getter; use `{resolver}({overrides})`"
     )
@@ -45,5 +48,13 @@ class HandRolledPrecedence(Rule):
             '    sid = runtime_opts.get("session_id") or current_session_id()\n'
             '    return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n',
             lines=(5,),
+            expected_fix=(
+                "from runtime import resolve_session_id, current_session_id\n"
+                "\n"
+                "\n"
+                "def call(client, function, runtime_opts):\n"
+                "    sid = resolve_session_id(runtime_opts)\n"
+                '    return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n'
+            ),
         ),
     )
