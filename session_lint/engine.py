@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import libcst as cst
@@ -10,6 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from session_lint.config import Config
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
+from session_lint.prefilter import Prefilter
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
@@ -34,11 +36,20 @@ def lint_source(
 ) -> list[Diagnostic]:
     """Check one file's text (``bytes`` keep their coding cookie and BOM) and return its
     diagnostics sorted by position. Never raises for bad input: an unparsable file is one
-    ``SES000`` diagnostic."""
+    ``SES000`` diagnostic. Text that cannot hold a finding is not even parsed (see
+    ``prefilter``)."""
+    config = config or Config()
+    if not prefilter_for(config).may_find(source):
+        return []
     module = parse(source, path)
     if isinstance(module, Diagnostic):
         return [module]
-    return check_module(module, path, config or Config(), honour_noqa=honour_noqa).diagnostics
+    return check_module(module, path, config, honour_noqa=honour_noqa).diagnostics
+
+
+@functools.lru_cache(maxsize=8)
+def prefilter_for(config: Config) -> Prefilter:
+    return Prefilter.from_config(config, enabled_codes(config))
 
 
 def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:

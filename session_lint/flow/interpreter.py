@@ -48,12 +48,16 @@ class ModuleContext:
 
 
 def string_value(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+    """The value of a plain string literal that spells it verbatim. Escapes and implicit
+    concatenation are not followed, so a key we match is always in the file's bytes, which
+    is what keeps the byte prefilter sound."""
+    if isinstance(node, cst.SimpleString):
         try:
             value = node.evaluated_value
         except Exception:  # an odd literal is simply not a key we know
             return None
-        return value if isinstance(value, str) else None
+        if isinstance(value, str) and value in node.value:
+            return value
     return None
 
 

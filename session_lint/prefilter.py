@@ -1,0 +1,88 @@
+"""Decide from a file's text, without parsing it, that it cannot hold a finding.
+
+Every finding needs a dispatch (a sink name such as ``execute``) and a session source the
+engine can see: the ambient getter, the resolver, a routing helper or the session key,
+each of which the engine only recognises when it is spelt out verbatim in the source. A
+file lacking either kind of name is skipped; that is most files, and it costs a substring
+search instead of a parse. The opt-in builder rule (SES008) only needs the ambient getter.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from session_lint.config import Config
+
+# encodings whose bytes are not a superset of ASCII: search their decoded text instead
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+
+
+def _decodes(source: bytes) -> bool:
+    """Does the file decode as its coding cookie (or UTF-8) says? A file that does not is
+    left to the parser, which reports it."""
+    head = b"\n".join(source.split(b"\n", 2)[:2])
+    match = _COOKIE.search(head)
+    encoding = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        codec = codecs.lookup(encoding)
+        source.decode(codec.name)
+    except (LookupError, UnicodeDecodeError):
+        return False
+    return codec.name not in {
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32",
+        "utf-32-le",
+        "utf-32-be",
+    }
+
+
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    sinks: tuple[str, ...]
+    ambient: tuple[str, ...]
+    sources: tuple[str, ...]  # ambient, resolver, routing helpers, session key
+    builders_wanted: bool
+
+    @classmethod
+    def from_config(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
+        ambient = tuple(_last(name) for name in config.ambient)
+        sources = (
+            *ambient,
+            _last(config.resolver),
+            *(_last(name) for name in config.routing_helpers),
+            config.session_key,
+        )
+        return cls(
+            sinks=tuple(_last(name) for name in config.sinks),
+            ambient=ambient,
+            sources=sources,
+            builders_wanted="SES008" in enabled,
+        )
+
+    def may_find(self, source: str | bytes) -> bool:
+        """False only when no finding is possible; True when unsure."""
+        if isinstance(source, bytes):
+            if source.startswith(_WIDE_BOMS) or b"\0" in source or not _decodes(source):
+                return True  # not plain ASCII-compatible text: let the parser say what it is
+            return self._search(source, [(name.encode("utf-8")) for name in self._all()])
+        return self._search(source, self._all())
+
+    def _all(self) -> list[str]:
+        return [*self.sinks, *self.sources]
+
+    def _search(self, text: str | bytes, needles: list[str] | list[bytes]) -> bool:
+        sink_count = len(self.sinks)
+        found = [needle in text for needle in needles]  # type: ignore[operator]
+        has_sink = any(found[:sink_count])
+        has_source = any(found[sink_count:])
+        has_ambient = any(found[sink_count : sink_count + len(self.ambient)])
+        return (has_sink and has_source) or (self.builders_wanted and has_ambient)
