@@ -1,0 +1,324 @@
+"""The call paths. Each resolves its session ONCE and gives that value to payload and routing."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from runtime.bindings import binding_info, class_binding_info
+from runtime.client import get_client
+from runtime.context import check_session_id, clear_auto_session, peek_auto_session
+from runtime.errors import BridgeError, InvalidRefError, SessionMismatchError
+from runtime.options import ensure_session_opt, reject_call_args, split_opts
+from runtime.payloads import (
+    class_payload,
+    dynamic_payload,
+    encode_args,
+    encode_kwargs,
+    function_payload,
+    get_attr_payload,
+    helper_payload,
+    method_payload,
+    module_attr_payload,
+    release_ref_payload,
+    release_session_payload,
+    set_attr_payload,
+    stream_next_payload,
+)
+from runtime.resolve import resolve_session_id
+from runtime.wire import (
+    END_OF_STREAM,
+    TOOL_CALL,
+    TOOL_RELEASE_REF,
+    TOOL_RELEASE_SESSION,
+    TOOL_STREAM,
+    Ref,
+    RefLike,
+    StreamRef,
+    coerce_ref,
+    decode_value,
+    encode_value,
+)
+
+
+def _name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{what} must be a non-empty str, got {value!r}")
+    return value
+
+
+def call(module: object, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:
+    """Call ``function`` of a binding's module; a ``str`` module goes to :func:`call_dynamic`."""
+    if isinstance(module, str):
+        return call_dynamic(module, function, args, **opts)
+    binding = binding_info(module)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    session_id = resolve_session_id(runtime_opts)
+    payload = function_payload(
+        binding,
+        _name(function, "function"),
+        encode_args(args, extra_args),
+        encode_kwargs(kwargs),
+        idempotent,
+        session_id,
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def call_dynamic(module_path: str, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:
+    """Call ``function`` of the module at ``module_path`` (no binding needed)."""
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    session_id = resolve_session_id(runtime_opts)
+    payload = dynamic_payload(
+        _name(module_path, "module_path"),
+        _name(function, "function"),
+        encode_args(args, extra_args),
+        encode_kwargs(kwargs),
+        idempotent,
+        session_id,
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def get_module_attr(module: object, attr: str, **opts: Any) -> Any:
+    """Read a module attribute (``math.pi``); ``module`` is a binding or a module path."""
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    reject_call_args("get_module_attr", kwargs, extra_args)
+    session_id = resolve_session_id(runtime_opts)
+    target = _name(module, "module") if isinstance(module, str) else binding_info(module)
+    payload = module_attr_payload(target, _name(attr, "attr"), idempotent, session_id)
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def call_class(
+    module: object, function: str = "__init__", args: Sequence[Any] = (), **opts: Any
+) -> Any:
+    """Construct an instance of a class binding (a ``Ref``), or call a class-level function."""
+    binding = class_binding_info(module)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    session_id = resolve_session_id(runtime_opts)
+    payload = class_payload(
+        binding,
+        _name(function, "function"),
+        encode_args(args, extra_args),
+        encode_kwargs(kwargs),
+        idempotent,
+        session_id,
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    result = decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    if function == "__init__" and not isinstance(result, Ref):
+        raise InvalidRefError(f"constructor of {binding.python_class} returned {result!r}")
+    return result
+
+
+def call_method(ref: RefLike, method: str, args: Sequence[Any] = (), **opts: Any) -> Any:
+    """Call ``method`` on the object behind ``ref``."""
+    ref = coerce_ref(ref)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    session_id = resolve_session_id(runtime_opts, ref)
+    payload = method_payload(
+        ref,
+        _name(method, "method"),
+        encode_args(args, extra_args),
+        encode_kwargs(kwargs),
+        idempotent,
+        session_id,
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def get_attr(ref: RefLike, attr: str, **opts: Any) -> Any:
+    """Read ``attr`` of the object behind ``ref``."""
+    ref = coerce_ref(ref)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    reject_call_args("get_attr", kwargs, extra_args)
+    session_id = resolve_session_id(runtime_opts, ref)
+    payload = get_attr_payload(ref, _name(attr, "attr"), idempotent, session_id)
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def set_attr(ref: RefLike, attr: str, value: Any, **opts: Any) -> None:
+    """Set ``attr`` of the object behind ``ref`` to ``value`` (JSON-like data or a ref)."""
+    ref = coerce_ref(ref)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    reject_call_args("set_attr", kwargs, extra_args)
+    session_id = resolve_session_id(runtime_opts, ref)
+    payload = set_attr_payload(
+        ref, _name(attr, "attr"), encode_value(value), idempotent, session_id
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    get_client().execute(TOOL_CALL, payload, routing_opts)
+
+
+def call_helper(
+    helper: str, args: Sequence[Any] = (), opts: Mapping[str, Any] | None = None, **kw: Any
+) -> Any:
+    """Call a worker helper.
+
+    Two forms: ``call_helper(name, args, {"k": v})`` passes the mapping's items to the
+    helper verbatim (so it can carry no override; the session comes from the context);
+    ``call_helper(name, args, k=v, __runtime__={...})`` is the keyword form with the
+    reserved keys of every other path.
+    """
+    if opts is None:
+        return _call_helper_keywords(_name(helper, "helper"), args, kw)
+    if kw:
+        raise TypeError(
+            "call_helper: pass helper kwargs either as one mapping or as keywords, not both"
+            " (only the keyword form takes __runtime__)"
+        )
+    if not isinstance(opts, Mapping):
+        raise TypeError(f"call_helper opts must be a mapping, got {type(opts).__name__}")
+    return _call_helper_mapping(_name(helper, "helper"), args, opts)
+
+
+def _call_helper_mapping(helper: str, args: Sequence[Any], helper_kwargs: Mapping[str, Any]) -> Any:
+    # No override can exist here, but the resolver still decides (context > auto-session).
+    session_id = resolve_session_id(None)
+    payload = helper_payload(
+        helper, encode_args(args), encode_kwargs(helper_kwargs), False, session_id
+    )
+    routing_opts = ensure_session_opt(None, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def _call_helper_keywords(helper: str, args: Sequence[Any], opts: Mapping[str, Any]) -> Any:
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    session_id = resolve_session_id(runtime_opts)
+    payload = helper_payload(
+        helper, encode_args(args, extra_args), encode_kwargs(kwargs), idempotent, session_id
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def stream(
+    module: object,
+    function: str,
+    args: Sequence[Any],
+    callback: Callable[[Any], object],
+    **opts: Any,
+) -> None:
+    """Call ``function`` and pass each item it yields to ``callback``, in order.
+
+    A binding streams in one ``execute_stream`` dispatch; a ``str`` module path goes
+    through ``call_dynamic`` and then ``stream_next`` until the end.
+    """
+    if isinstance(module, str):
+        _stream_dynamic(module, function, args, callback, opts)
+        return
+    binding = binding_info(module)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
+    session_id = resolve_session_id(runtime_opts)
+    payload = function_payload(
+        binding,
+        _name(function, "function"),
+        encode_args(args, extra_args),
+        encode_kwargs(kwargs),
+        idempotent,
+        session_id,
+    )
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+
+    def on_item(item: Any) -> None:
+        callback(decode_value(item))
+
+    get_client().execute_stream(TOOL_STREAM, payload, on_item, routing_opts)
+
+
+def _stream_dynamic(
+    module_path: str,
+    function: str,
+    args: Sequence[Any],
+    callback: Callable[[Any], object],
+    opts: Mapping[str, Any],
+) -> None:
+    # Only the override is forwarded to stream_next; the stream ref carries its session.
+    runtime_opts = split_opts(opts)[3]
+    result = call_dynamic(module_path, function, args, **opts)
+    if isinstance(result, list):
+        for item in result:
+            callback(item)
+        return
+    if not isinstance(result, Ref):
+        raise TypeError(f"{module_path}.{function} returned {result!r}, which is not iterable")
+    if isinstance(result, StreamRef):
+        handle = result
+    else:
+        handle = call_method(result, "__iter__", __runtime__=runtime_opts)
+        release_ref(result, __runtime__=runtime_opts)
+        if not isinstance(handle, StreamRef):
+            raise InvalidRefError(f"iter() of {result!r} gave {handle!r}, not a stream ref")
+    finished = False
+    try:
+        while (item := stream_next(handle, __runtime__=runtime_opts)) is not END_OF_STREAM:
+            callback(item)
+        finished = True
+    finally:
+        if not finished:
+            # The worker frees exhausted streams itself; free an abandoned one here.
+            with contextlib.suppress(BridgeError):
+                release_ref(handle, __runtime__=runtime_opts)
+
+
+def stream_next(stream_ref: RefLike, **opts: Any) -> Any:
+    """The next item of a stream, or ``END_OF_STREAM`` (the worker then frees the stream)."""
+    stream_ref = coerce_ref(stream_ref)
+    if not isinstance(stream_ref, StreamRef):
+        raise InvalidRefError(f"stream_next needs a StreamRef, got {stream_ref!r}")
+    kwargs, _idempotent, extra_args, runtime_opts = split_opts(opts)
+    reject_call_args("stream_next", kwargs, extra_args)
+    session_id = resolve_session_id(runtime_opts, stream_ref)
+    payload = stream_next_payload(stream_ref, session_id)
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+
+
+def release_ref(ref: RefLike, **opts: Any) -> bool:
+    """Free the object behind ``ref``; ``False`` if it was already gone."""
+    ref = coerce_ref(ref)
+    kwargs, _idempotent, extra_args, runtime_opts = split_opts(opts)
+    reject_call_args("release_ref", kwargs, extra_args)
+    session_id = resolve_session_id(runtime_opts, ref)
+    payload = release_ref_payload(ref, session_id)
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return bool(get_client().execute(TOOL_RELEASE_REF, payload, routing_opts))
+
+
+def release_session(session_id: str, **opts: Any) -> int:
+    """Free every ref of ``session_id`` on its worker; return how many were freed.
+
+    The caller names the session explicitly, so it is both payload and routing session;
+    a different ``__runtime__`` session would route elsewhere and is refused.
+    """
+    kwargs, _idempotent, extra_args, runtime_opts = split_opts(opts)
+    reject_call_args("release_session", kwargs, extra_args)
+    check_session_id(session_id, "release_session(session_id)")
+    override = (runtime_opts or {}).get("session_id")
+    if override is not None and override != session_id:
+        raise SessionMismatchError(
+            f"release_session({session_id!r}) cannot be routed under {override!r}"
+        )
+    payload = release_session_payload(session_id)
+    routing_opts = ensure_session_opt(runtime_opts, session_id)
+    return int(get_client().execute(TOOL_RELEASE_SESSION, payload, routing_opts))
+
+
+def release_auto_session(**opts: Any) -> str | None:
+    """Release this flow's auto-session on the worker and forget it; return its id.
+
+    Returns ``None`` (and dispatches nothing) when this flow has no auto-session.
+    """
+    session_id = peek_auto_session()
+    if session_id is None:
+        return None
+    release_session(session_id, **opts)
+    clear_auto_session()
+    return session_id

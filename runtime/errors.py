@@ -1,0 +1,116 @@
+"""Error types of the runtime, and their plain-data form for crossing a process boundary."""
+
+from __future__ import annotations
+
+import builtins
+import traceback as _traceback
+from typing import Any
+
+
+class BridgeError(Exception):
+    """Base class of every error the runtime raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain data that :func:`error_from_wire` turns back into an equal error."""
+        return {"kind": type(self).__name__, "message": self.message}
+
+
+class InvalidSessionIdError(BridgeError, ValueError):
+    """A session source holds something other than a non-empty ``str``.
+
+    ``source`` names where the bad value came from (e.g. ``"__runtime__['session_id']"``).
+    """
+
+    def __init__(self, source: str, value: object) -> None:
+        super().__init__(f"invalid session id from {source}: {value!r} (need a non-empty str)")
+        self.source = source
+        self.value = value
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**super().to_wire(), "source": self.source, "value": repr(self.value)}
+
+
+class InvalidRefError(BridgeError, ValueError):
+    """A value that should be a ref (or its wire form) is malformed or of the wrong kind."""
+
+
+class RefNotFoundError(BridgeError, LookupError):
+    """The worker holds no ref with this id (never created, released, or session freed)."""
+
+
+class SessionMismatchError(BridgeError):
+    """A ref or payload was used under a session other than the one that owns it."""
+
+
+class RefLimitError(BridgeError):
+    """A session already holds the maximum number of refs the worker allows."""
+
+
+class ProtocolError(BridgeError):
+    """A payload the worker cannot understand (unknown tool or call type, bad version)."""
+
+
+class WireEncodingError(BridgeError, TypeError):
+    """An argument that is neither JSON-like nor a ref cannot be sent to a worker."""
+
+
+class PythonError(BridgeError):
+    """The target Python code raised; carries the remote type name, message and traceback."""
+
+    def __init__(self, python_type: str, message: str, traceback: str = "") -> None:
+        BridgeError.__init__(self, message)
+        self.python_type = python_type
+        self.traceback = traceback
+
+    def __str__(self) -> str:
+        return f"{self.python_type}: {self.message}"
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> PythonError:
+        """Capture ``exc`` as data: qualified type name, message and formatted traceback."""
+        kind = type(exc)
+        name = kind.__qualname__
+        if kind.__module__ != builtins.__name__:
+            name = f"{kind.__module__}.{name}"
+        text = "".join(_traceback.format_exception(exc))
+        return cls(name, str(exc), text)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**super().to_wire(), "python_type": self.python_type, "traceback": self.traceback}
+
+
+_SIMPLE_KINDS: dict[str, type[BridgeError]] = {
+    cls.__name__: cls
+    for cls in (
+        BridgeError,
+        InvalidRefError,
+        RefNotFoundError,
+        SessionMismatchError,
+        RefLimitError,
+        ProtocolError,
+        WireEncodingError,
+    )
+}
+
+
+def error_from_wire(data: dict[str, Any]) -> BridgeError:
+    """Rebuild the error an adapter reported as data (see ``BridgeError.to_wire``)."""
+    kind = data.get("kind")
+    message = str(data.get("message", ""))
+    if kind == "PythonError":
+        return PythonError(
+            str(data.get("python_type", "Exception")), message, str(data.get("traceback", ""))
+        )
+    if kind == "InvalidSessionIdError":
+        error = InvalidSessionIdError(str(data.get("source", "?")), data.get("value"))
+        error.args = (message,)
+        error.message = message
+        return error
+    cls = _SIMPLE_KINDS.get(str(kind))
+    if cls is None:
+        return ProtocolError(f"worker reported an unknown error kind {kind!r}: {message}")
+    return cls(message)
