@@ -90,7 +90,8 @@ def _diagnostics(
 
     # positions cost a code-generation pass over the module: only files with findings pay it
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    fixable = Planner(module, analysis.names, analysis.index).plan(findings, Applicability)
+    planner = Planner(module, analysis.names, analysis.index)
+    fixable = planner.plan(findings, Applicability, companions=analysis.findings)
     by_diagnostic: dict[Diagnostic, Finding] = {}
     for finding in findings:
         where = positions[finding.node]

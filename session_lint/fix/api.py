@@ -38,12 +38,12 @@ def fix_source(
         module = parse(current, path)
         if isinstance(module, Diagnostic):
             return current
-        checked = check_module(module, path, config, honour_noqa=False)
+        checked = check_module(module, path, config, honour_noqa=True)
         if checked.analysis is None or not checked.diagnostics:
             return current
         findings = [checked.findings[d] for d in checked.diagnostics if d in checked.findings]
         planner = Planner(module, checked.analysis.names, checked.analysis.index)
-        planner.plan(findings, allowed)
+        planner.plan(findings, allowed, companions=checked.analysis.findings)
         if not planner.edits:
             return current
         fixed = apply_edits(module, planner.edits)

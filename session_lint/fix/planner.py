@@ -4,6 +4,7 @@ the payload after the builder, hand the same value to routing."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -23,6 +24,15 @@ from session_lint.rules import (
 )
 from session_lint.types import Applicability
 
+ImportRequest = tuple[str, str, int]  # module, name, leading dots
+
+
+@dataclass(frozen=True)
+class Resolution:
+    call: cst.Call
+    needed_import: ImportRequest | None
+
+
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
 
@@ -39,36 +49,53 @@ class Planner:
 
     # ----------------------------------------------------------------- entry point
     def plan(
-        self, findings: Sequence[Finding], allowed: Iterable[Applicability]
+        self,
+        findings: Sequence[Finding],
+        allowed: Iterable[Applicability],
+        companions: Sequence[Finding] = (),
     ) -> dict[Finding, Applicability]:
         """Add the edits of every finding whose fix is ``allowed``; return, per fixed finding,
-        its applicability."""
+        its applicability. A builder finding among ``companions`` (e.g. not selected) is
+        fixed too when a selected read-back needs its fix."""
         allowed = frozenset(allowed)
         fixed: dict[Finding, Applicability] = {}
+        selected = set(findings)
         read_backs = [f for f in findings if f.rule is RoutingFromAmbientPayload]
-        for finding in sorted(findings, key=_builders_first):
-            if finding in fixed:
+        builders = [
+            f
+            for f in dict.fromkeys([*findings, *companions])
+            if f.rule is AmbientBuilderNotOverridden
+        ]
+        for finding in builders:
+            if finding.site is None or SAFE not in allowed:
+                continue
+            covered = self._fix_builder(finding, finding.site, read_backs, dry=True)
+            if covered is None or (finding not in selected and not covered):
+                continue
+            self._fix_builder(finding, finding.site, read_backs, dry=False)
+            for done in (finding, *covered):
+                if done in selected:
+                    fixed[done] = SAFE
+        for finding in findings:
+            if finding in fixed or finding.rule in (
+                AmbientBuilderNotOverridden,
+                RoutingFromAmbientPayload,
+            ):
                 continue
             applicability = _APPLICABILITY.get(finding.rule)
             if applicability is None or applicability not in allowed or finding.site is None:
                 continue
-            if finding.rule is AmbientBuilderNotOverridden:
-                covered = self._fix_builder(finding, finding.site, read_backs)
-                if covered is not None:
-                    fixed[finding] = applicability
-                    for read_back in covered:
-                        fixed[read_back] = applicability
-            elif self._fix_one(finding, finding.site):
+            if self._fix_one(finding, finding.site):
                 fixed[finding] = applicability
         return fixed
 
     def _fix_one(self, finding: Finding, site: DispatchSite) -> bool:
         rule = finding.rule
         if rule in (AmbientSessionAtDispatch, HandRolledPrecedence):
-            call = self._resolver_call(site, hint=finding.node)
-            if call is None:
+            resolution = self._resolver_call(site, hint=finding.node)
+            if resolution is None:
                 return False
-            self.edits.replace[finding.node] = call
+            self.edits.replace[finding.node] = self._use(resolution)
             return True
         if rule is ResolverDropsOverride and isinstance(finding.node, cst.Call):
             arguments = _resolver_arguments(site)
@@ -84,7 +111,7 @@ class Planner:
 
     # ----------------------------------------------------------------- the builder pattern
     def _fix_builder(
-        self, finding: Finding, site: DispatchSite, read_backs: Sequence[Finding]
+        self, finding: Finding, site: DispatchSite, read_backs: Sequence[Finding], *, dry: bool
     ) -> list[Finding] | None:
         """``payload = builder(...)`` becomes: resolve once before it, then overwrite the
         payload's session after it. Read-backs of that payload take the resolved local; a
@@ -93,8 +120,8 @@ class Planner:
         target = _assigned_name(statement, finding.node)
         if statement is None or target is None or site.function is None:
             return None
-        resolver = self._resolver_call(site, hint=None)
-        if resolver is None:
+        resolution = self._resolver_call(site, hint=None)
+        if resolution is None:
             return None
         covered = [
             read
@@ -103,7 +130,9 @@ class Planner:
             and read.site.function is site.function
             and _reads_session_of(read.node, target, self.names.session_key)
         ]
-        resolved_text = self.module.code_for_node(resolver)
+        if dry:
+            return covered
+        resolved_text = self.module.code_for_node(self._use(resolution))
         local = self._resolved_local_before(statement, resolved_text)
         insert_resolution = local is None
         for read in covered:
@@ -173,37 +202,50 @@ class Planner:
         return True
 
     # ----------------------------------------------------------------- the resolver call
-    def _resolver_call(self, site: DispatchSite, hint: cst.CSTNode | None) -> cst.Call | None:
+    def _resolver_call(self, site: DispatchSite, hint: cst.CSTNode | None) -> Resolution | None:
         arguments = _resolver_arguments(site)
-        callee = self._resolver_callee(hint)
-        if arguments is None or callee is None:
+        found = self._resolver_callee(hint)
+        if arguments is None or found is None:
             return None
+        callee, needed_import = found
         call = cst.parse_expression(f"{callee}({', '.join(arguments)})")
-        return call if isinstance(call, cst.Call) else None
+        return Resolution(call, needed_import) if isinstance(call, cst.Call) else None
 
-    def _resolver_callee(self, hint: cst.CSTNode | None) -> str | None:
+    def _use(self, resolution: Resolution) -> cst.Call:
+        """The resolver call, with its import scheduled when the module lacks it."""
+        if resolution.needed_import is not None:
+            self.edits.imports.add(resolution.needed_import)
+        return resolution.call
+
+    def _resolver_callee(self, hint: cst.CSTNode | None) -> tuple[str, ImportRequest | None] | None:
         """How this module can name the resolver, scheduling an import if it must."""
         names = self.names
         resolver = names.resolver_name
+        for call in self._calls():
+            if names.resolver.matches(names.table.qualify(call.func)):
+                return self.module.code_for_node(call.func), None  # as the module calls it
         for local, qualified in names.table.aliases.items():
             if names.resolver.matches(qualified):
-                return local  # already imported, maybe under an alias
+                return local, None  # imported, maybe under an alias, but not called yet
         if resolver in self.index.module_functions:
-            return resolver
-        if (
-            isinstance(hint, cst.Call)
-            and isinstance(hint.func, cst.Attribute)
-            and names.ambient.matches(names.table.qualify(hint.func))
-        ):
-            # `sessions.current_session_id()` -> `sessions.resolve_session_id(...)`
-            return f"{self.module.code_for_node(hint.func.value)}.{resolver}"
+            return resolver, None
+        ambient_calls = [hint] if isinstance(hint, cst.Call) else []
+        ambient_calls += [
+            c for c in self._calls() if names.ambient.matches(names.table.qualify(c.func))
+        ]
+        for call in ambient_calls:
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+                # `sessions.current_session_id()` -> `sessions.resolve_session_id(...)`
+                return f"{self.module.code_for_node(call.func.value)}.{resolver}", None
         for qualified in names.table.aliases.values():
             if names.ambient.matches(qualified) and "." in qualified.lstrip("."):
                 home = qualified.rsplit(".", 1)[0]
                 stripped = home.lstrip(".")
-                self.edits.imports.add((stripped, resolver, len(home) - len(stripped)))
-                return resolver
+                return resolver, (stripped, resolver, len(home) - len(stripped))
         return None
+
+    def _calls(self) -> list[cst.Call]:
+        return [node for node in self._parent_map() if isinstance(node, cst.Call)]
 
     # ----------------------------------------------------------------- tree helpers
     def _statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
@@ -235,10 +277,6 @@ _APPLICABILITY = {
     MissingRoutingSession: SAFE,
     HandRolledPrecedence: UNSAFE,
 }
-
-
-def _builders_first(finding: Finding) -> int:
-    return 0 if finding.rule is AmbientBuilderNotOverridden else 1
 
 
 def _resolver_arguments(site: DispatchSite) -> list[str] | None:

@@ -1,0 +1,65 @@
+"""Properties over generated dispatch functions, buggy or clean by construction."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from session_lint.config import Config
+from session_lint.engine import check_module, lint_source, parse
+from session_lint.fix.api import fix_source
+from session_lint.prefilter import Prefilter
+from session_lint.registry import enabled_codes
+from session_lint.types import Diagnostic
+from tests.checker.strategies import Generated, dispatch_modules
+
+
+def _outside_function(generated: Generated, source: str) -> list[str]:
+    """The lines of ``source`` outside the dispatching function, imports left out."""
+    probe = Generated(source, generated.buggy, generated.function)
+    start, end = probe.function_span()
+    lines = source.splitlines()
+    kept = lines[: start - 1] + lines[end:]
+    return [line for line in kept if not line.startswith(("from ", "import "))]
+
+
+@given(dispatch_modules())
+def test_checker_flags_exactly_the_buggy_functions(generated: Generated) -> None:
+    diagnostics = lint_source(generated.source)
+    assert bool(diagnostics) == generated.buggy, (generated.source, diagnostics)
+
+
+@given(dispatch_modules())
+def test_fix_repairs_and_touches_only_the_dispatching_function(generated: Generated) -> None:
+    fixed = fix_source(generated.source, unsafe=True)
+    compile(fixed, "<fixed>", "exec")
+    assert lint_source(fixed) == [], fixed
+    assert fix_source(fixed, unsafe=True) == fixed
+    assert _outside_function(generated, fixed) == _outside_function(generated, generated.source)
+    if not generated.buggy:
+        assert fixed == generated.source
+
+
+_RENAMES = {
+    "session_id": "sess_key",
+    "execute": "perform",
+    "current_session_id": "ambient_sid",
+    "resolve_session_id": "pick_sid",
+    "ensure_session_opt": "with_sid",
+}
+
+
+@given(dispatch_modules(), st.sets(st.sampled_from(sorted(_RENAMES))))
+def test_prefilter_never_skips_a_file_with_findings(
+    generated: Generated, renamed: set[str]
+) -> None:
+    source = generated.source
+    for name in sorted(renamed, key=len, reverse=True):
+        source = source.replace(name, _RENAMES[name])
+    config = Config()
+    prefilter = Prefilter.from_config(config, enabled_codes(config))
+    if prefilter.may_find(source.encode()):
+        return
+    module = parse(source, "<generated>")
+    assert not isinstance(module, Diagnostic)
+    assert check_module(module, "<generated>", config, honour_noqa=False).diagnostics == []
