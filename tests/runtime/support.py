@@ -1,0 +1,235 @@
+"""Test support: bindings, a recording client, the table of call paths, target functions."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import runtime
+from runtime import Ref, StreamRef
+
+CUSTOM_SESSION = "custom_override_session_123"
+CONTEXT_SESSION = "context_session_456"
+REF_SESSION = "ref_embedded_session"
+
+
+class TestMathModule:
+    """A module binding, as the seed's ``TestMathModule``."""
+
+    __test__ = False  # not a pytest test class
+    __snakebridge_python_name__ = "math"
+    __snakebridge_library__ = "math"
+
+
+class TestClassModule:
+    """A class binding, as the seed's ``TestClassModule`` (functions, like the seed)."""
+
+    __test__ = False
+
+    @staticmethod
+    def __snakebridge_python_name__() -> str:
+        return "sympy"
+
+    @staticmethod
+    def __snakebridge_library__() -> str:
+        return "sympy"
+
+    @staticmethod
+    def __snakebridge_python_class__() -> str:
+        return "Symbol"
+
+
+class CounterBinding:
+    """A class binding for ``collections.Counter`` (real calls through LocalClient)."""
+
+    __snakebridge_python_name__ = "collections"
+    __snakebridge_library__ = "collections"
+    __snakebridge_python_class__ = "Counter"
+
+
+class SupportBinding:
+    """A module binding for this module, whose target functions are below."""
+
+    __snakebridge_python_name__ = __name__
+    __snakebridge_library__ = "tests"
+
+
+# -- target functions called through LocalClient ----------------------------------------
+
+
+def countdown(n: int) -> Iterator[int]:
+    """Yield ``n, n-1, ..., 1``."""
+    yield from range(n, 0, -1)
+
+
+def boxes(n: int) -> Iterator[object]:
+    """Yield ``n`` objects that are not JSON data (each becomes a ref)."""
+    for i in range(n):
+        yield {i: "non-str key"}
+
+
+def fail_after(n: int) -> Iterator[int]:
+    """Yield ``0..n-1`` and then raise ``KeyError``."""
+    yield from range(n)
+    raise KeyError("boom")
+
+
+def objects(n: int) -> list[object]:
+    """A list of ``n`` non-JSON objects: ``n`` refs in one result."""
+    return [object() for _ in range(n)]
+
+
+# -- recording client ---------------------------------------------------------------------
+
+
+@dataclass
+class Dispatch:
+    """One recorded dispatch; the payload is a deep copy taken at dispatch time."""
+
+    tool: str
+    payload: dict[str, Any]
+    opts: dict[str, Any]
+    streamed: bool = False
+
+
+def canned_response(tool: str, payload: dict[str, Any]) -> Any:
+    """Plausible worker answers; refs echo the payload session as a real worker would."""
+    if tool == "snakebridge.release_ref":
+        return True
+    if tool == "snakebridge.release_session":
+        return 0
+    call_type = payload.get("call_type")
+    if call_type == "class":
+        return {"__type__": "ref", "id": "ref-1"}  # the seed's canned constructor answer
+    if call_type == "stream_next":
+        return {"__type__": "stream_end", "__schema__": 1}
+    if call_type == "dynamic" and payload.get("function") == "iter":
+        return StreamRef("stream-1", payload["session_id"], "math", "math").to_wire_format()
+    return "result"
+
+
+@dataclass
+class RecordingClient:
+    """A test double: records every dispatch and answers from ``respond``."""
+
+    respond: Callable[[str, dict[str, Any]], Any] = canned_response
+    stream_items: tuple[Any, ...] = ()
+    calls: list[Dispatch] = field(default_factory=list)
+
+    def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
+        self.calls.append(Dispatch(tool, copy.deepcopy(payload), dict(opts)))
+        return self.respond(tool, payload)
+
+    def execute_stream(
+        self,
+        tool: str,
+        payload: dict[str, Any],
+        callback: Callable[[Any], None],
+        opts: dict[str, Any],
+        /,
+    ) -> None:
+        self.calls.append(Dispatch(tool, copy.deepcopy(payload), dict(opts), streamed=True))
+        for item in self.stream_items:
+            callback(item)
+
+    def sessions(self) -> list[tuple[Any, Any]]:
+        """``(payload session, routing session)`` of every dispatch, in order."""
+        return [(d.payload.get("session_id"), d.opts.get("session_id")) for d in self.calls]
+
+
+# -- the call paths -------------------------------------------------------------------------
+
+Invoke = Callable[[Ref, dict[str, Any]], object]
+
+
+@dataclass(frozen=True)
+class CallPath:
+    """One public call path. ``invoke(ref, opts)`` runs it with ``**opts``.
+
+    ``takes_ref``: the ref's session is a source. ``overridable``: ``__runtime__`` can reach
+    the resolver (not so for call_helper's mapping form, which passes it on verbatim).
+    """
+
+    name: str
+    invoke: Invoke
+    takes_ref: bool = False
+    overridable: bool = True
+    tools: tuple[str, ...] = ("snakebridge.call",)
+
+
+def _ignore(_item: object) -> None:
+    return None
+
+
+def _stream_ref(ref: Ref) -> StreamRef:
+    return StreamRef(ref.id, ref.session_id, ref.python_module, ref.library)
+
+
+PATHS: tuple[CallPath, ...] = (
+    CallPath("call", lambda ref, o: runtime.call(TestMathModule, "sqrt", [4], **o)),
+    CallPath("call_dynamic", lambda ref, o: runtime.call_dynamic("math", "sqrt", [4], **o)),
+    CallPath("get_module_attr[str]", lambda ref, o: runtime.get_module_attr("math", "pi", **o)),
+    CallPath(
+        "get_module_attr[binding]",
+        lambda ref, o: runtime.get_module_attr(TestMathModule, "pi", **o),
+    ),
+    CallPath(
+        "call_class",
+        lambda ref, o: runtime.call_class(TestClassModule, "__init__", ["x"], **o),
+    ),
+    CallPath(
+        "call_method",
+        lambda ref, o: runtime.call_method(ref, "some_method", [], **o),
+        takes_ref=True,
+    ),
+    CallPath("get_attr", lambda ref, o: runtime.get_attr(ref, "name", **o), takes_ref=True),
+    CallPath("set_attr", lambda ref, o: runtime.set_attr(ref, "name", 1, **o), takes_ref=True),
+    CallPath(
+        "call_helper[mapping]",
+        lambda ref, o: runtime.call_helper("snakebridge.ping", [], dict(o)),
+        overridable=False,
+    ),
+    CallPath(
+        "call_helper[keywords]",
+        lambda ref, o: runtime.call_helper("snakebridge.ping", [], **o),
+    ),
+    CallPath(
+        "stream[binding]",
+        lambda ref, o: runtime.stream(TestMathModule, "iter", [10], _ignore, **o),
+        tools=("snakebridge.stream",),
+    ),
+    CallPath(
+        "stream[str]",
+        lambda ref, o: runtime.stream("math", "iter", [10], _ignore, **o),
+        tools=("snakebridge.call", "snakebridge.call"),
+    ),
+    CallPath(
+        "stream_next",
+        lambda ref, o: runtime.stream_next(_stream_ref(ref), **o),
+        takes_ref=True,
+    ),
+    CallPath(
+        "release_ref",
+        lambda ref, o: runtime.release_ref(ref, **o),
+        takes_ref=True,
+        tools=("snakebridge.release_ref",),
+    ),
+)
+
+PATHS_BY_NAME = {path.name: path for path in PATHS}
+
+
+def make_ref(session_id: str | None = REF_SESSION) -> Ref:
+    """A ref as the seed builds it, through ``Ref.from_wire_format``."""
+    return Ref.from_wire_format(
+        {
+            "__type__": "ref",
+            "__schema__": 1,
+            "id": "ref-1",
+            "session_id": session_id,
+            "python_module": "test",
+            "library": "test",
+        }
+    )

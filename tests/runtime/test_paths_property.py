@@ -1,0 +1,109 @@
+"""One property over every call path: payload session == routing session == the lattice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import runtime
+from runtime import InvalidSessionIdError
+from tests.runtime.support import PATHS, CallPath, RecordingClient, make_ref
+
+sessions = st.text(min_size=1, max_size=8)
+optional_sessions = st.one_of(st.none(), sessions)
+OVERRIDABLE = [path for path in PATHS if path.overridable]
+bad_overrides = st.sampled_from(["", 0, 1.5, b"x", ["s"]])
+
+
+def lattice(
+    path: CallPath, override: str | None, ref_session: str | None, context: str | None
+) -> str:
+    """The session a path must use; the auto-session is read in the same flow."""
+    if override is not None and path.overridable:
+        return override
+    if ref_session is not None and path.takes_ref:
+        return ref_session
+    if context is not None:
+        return context
+    return runtime.current_session_id()
+
+
+def run(
+    path: CallPath, opts: dict[str, Any], ref_session: str | None, context: str | None
+) -> RecordingClient:
+    client = RecordingClient()
+    with runtime.using_client(client):
+        if context is None:
+            path.invoke(make_ref(ref_session), opts)
+        else:
+            with runtime.with_session(context):
+                path.invoke(make_ref(ref_session), opts)
+    return client
+
+
+# Paths are parametrized rather than drawn so that every one gets the full example budget.
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+@given(
+    override=optional_sessions,
+    extra=st.dictionaries(st.sampled_from(["timeout", "pool"]), st.integers(), max_size=2),
+    ref_session=optional_sessions,
+    context=optional_sessions,
+    fresh_auto=st.booleans(),
+)
+def test_payload_and_routing_sessions_are_the_lattice_answer(
+    path: CallPath,
+    override: str | None,
+    extra: dict[str, int],
+    ref_session: str | None,
+    context: str | None,
+    fresh_auto: bool,
+) -> None:
+    runtime.clear_current()
+    if fresh_auto:
+        runtime.clear_auto_session()
+    runtime_opts: dict[str, Any] = dict(extra)
+    if override is not None:
+        runtime_opts["session_id"] = override
+    opts = {"__runtime__": runtime_opts} if runtime_opts or override is not None else {}
+
+    client = run(path, opts, ref_session, context)
+
+    expected = lattice(path, override, ref_session, context)
+    assert [d.tool for d in client.calls] == list(path.tools)
+    assert client.sessions() == [(expected, expected)] * len(path.tools)
+    if path.overridable:
+        for dispatch in client.calls:  # the other routing options travel along untouched
+            assert {k: v for k, v in dispatch.opts.items() if k != "session_id"} == extra
+
+
+@pytest.mark.parametrize("path", OVERRIDABLE, ids=lambda p: p.name)
+@given(
+    bad=bad_overrides,
+    ref_session=optional_sessions,
+    context=optional_sessions,
+)
+def test_an_invalid_override_raises_before_any_dispatch(
+    path: CallPath, bad: object, ref_session: str | None, context: str | None
+) -> None:
+    client = RecordingClient()
+    with runtime.using_client(client), pytest.raises(InvalidSessionIdError) as info:
+        if context is None:
+            path.invoke(make_ref(ref_session), {"__runtime__": {"session_id": bad}})
+        else:
+            with runtime.with_session(context):
+                path.invoke(make_ref(ref_session), {"__runtime__": {"session_id": bad}})
+    assert info.value.source == "__runtime__['session_id']"
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("path", OVERRIDABLE, ids=lambda p: p.name)
+@given(bad=st.sampled_from([[], "s", 3]))
+def test_a_non_mapping_runtime_option_raises_naming_it(path: CallPath, bad: object) -> None:
+    client = RecordingClient()
+    with runtime.using_client(client), pytest.raises(InvalidSessionIdError) as info:
+        path.invoke(make_ref(), {"__runtime__": bad})
+    assert info.value.source == "__runtime__"
+    assert client.calls == []
