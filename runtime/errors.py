@@ -18,15 +18,22 @@ class BridgeError(Exception):
         """Plain data that :func:`error_from_wire` turns back into an equal error."""
         return {"kind": type(self).__name__, "message": self.message}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Custom __init__ signatures break default exception pickling; go through the data.
+        return (error_from_wire, (self.to_wire(),))
+
 
 class InvalidSessionIdError(BridgeError, ValueError):
     """A session source holds something other than a non-empty ``str``.
 
-    ``source`` names where the bad value came from (e.g. ``"__runtime__['session_id']"``).
+    ``source`` names where the bad value came from (e.g. ``"__runtime__['session_id']"``);
+    ``value`` is the bad value (its ``repr`` once it has crossed a process boundary).
     """
 
-    def __init__(self, source: str, value: object) -> None:
-        super().__init__(f"invalid session id from {source}: {value!r} (need a non-empty str)")
+    def __init__(self, source: str, value: object, message: str | None = None) -> None:
+        super().__init__(
+            message or f"invalid session id from {source}: {value!r} (need a non-empty str)"
+        )
         self.source = source
         self.value = value
 
@@ -106,10 +113,7 @@ def error_from_wire(data: dict[str, Any]) -> BridgeError:
             str(data.get("python_type", "Exception")), message, str(data.get("traceback", ""))
         )
     if kind == "InvalidSessionIdError":
-        error = InvalidSessionIdError(str(data.get("source", "?")), data.get("value"))
-        error.args = (message,)
-        error.message = message
-        return error
+        return InvalidSessionIdError(str(data.get("source", "?")), data.get("value"), message)
     cls = _SIMPLE_KINDS.get(str(kind))
     if cls is None:
         return ProtocolError(f"worker reported an unknown error kind {kind!r}: {message}")

@@ -156,6 +156,16 @@ def test_every_error_kind_round_trips_as_data(error: BridgeError) -> None:
         assert (back.python_type, back.traceback) == ("pkg.Err", "Traceback ...")
 
 
+@pytest.mark.parametrize(
+    "error",
+    [RefNotFoundError("m"), InvalidSessionIdError("src", 5), PythonError("E", "m", "tb")],
+    ids=lambda e: type(e).__name__,
+)
+def test_errors_themselves_pickle(error: BridgeError) -> None:
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error)
+
+
 def test_an_unknown_error_kind_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError, match="unknown error kind"):
         unwrap_response({"ok": False, "error": {"kind": "Mystery", "message": "?"}})
