@@ -11,6 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from session_lint.config import Config
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
+from session_lint.parsing import TooDeep, parse_module
 from session_lint.prefilter import Prefilter
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
@@ -55,7 +56,9 @@ def prefilter_for(config: Config) -> Prefilter:
 def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
     """The module, or the ``SES000`` diagnostic saying why it cannot be parsed."""
     try:
-        return cst.parse_module(source)
+        return parse_module(source)
+    except TooDeep as error:
+        return unparsable(path, f"nested too deeply: {error}", 1, 0)
     except cst.ParserSyntaxError as error:
         return unparsable(path, f"syntax error: {error.message}", error.raw_line, error.raw_column)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
@@ -65,12 +68,16 @@ def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
 
 
 def check_module(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
-    enabled = enabled_codes(config)
     try:
-        analysis = analyse(module, config, enabled)
+        return _check(module, path, config, honour_noqa=honour_noqa)
     except RecursionError:
-        problem = unparsable(path, "too deeply nested to analyse", 1, 0)
+        problem = unparsable(path, "nested too deeply to analyse", 1, 0)
         return Checked(module, [problem], {}, None)
+
+
+def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
+    enabled = enabled_codes(config)
+    analysis = analyse(module, config, enabled)
     findings = [f for f in analysis.findings if f.rule.CODE in enabled] if analysis else []
     if analysis is None or not findings:
         return Checked(module, [], {}, analysis)
