@@ -13,6 +13,7 @@ the running interpreter still goes on to libcst, which accepts Python 3.0 to 3.1
 from __future__ import annotations
 
 import ast
+import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,16 @@ _lock = threading.Lock()
 
 class TooDeep(Exception):
     """The code nests deeper than any Python parser accepts."""
+
+
+def _forget_executor_in_child() -> None:
+    # a forked child inherits the executor but not its thread: submitting would hang
+    global _executor, _lock
+    _executor = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_executor_in_child)
 
 
 def _big_stack_executor() -> ThreadPoolExecutor:

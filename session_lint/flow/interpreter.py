@@ -385,7 +385,12 @@ class Interpreter:
             return self._eval_bool(node, state)
         if isinstance(node, cst.IfExp):
             self.eval(node.test, state)
-            return join([self.eval(node.body, state), self.eval(node.orelse, state)])
+            branches = [self.eval(node.body, state), self.eval(node.orelse, state)]
+            ambient = [b for b in branches if isinstance(b, Session) and b.is_ambient]
+            if len(ambient) == 1 and ambient[0].via is Via.READ:
+                # `x if x else current_session_id()`: a precedence written by hand
+                return Session(Origin.AMBIENT, self.ctx.text(node), node, Via.HAND_ROLLED)
+            return join(branches)
         if isinstance(node, cst.NamedExpr):
             value = self.eval(node.value, state)
             self.bind(node.target, value, state)
