@@ -21,8 +21,8 @@ def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def enabled_codes(config: Config) -> frozenset[str]:
-    """Codes the configuration turns on: flake8's semantics, with opt-in rules off unless a
-    selector names them (a prefix such as ``SES`` does not enable opt-in rules; their full code does)."""
+    """Codes the configuration turns on: flake8's prefix semantics, except that opt-in rules
+    are on only when a selector names their full code (``SES`` alone leaves them off)."""
     enabled = set()
     for rule in all_rules():
         code = rule.CODE
