@@ -117,9 +117,10 @@ class Planner:
         payload's session after it. Read-backs of that payload take the resolved local; a
         statement that only re-reads it (``sid = payload.get("session_id")``) goes away."""
         statement = self._statement_of(finding.node)
-        target = _assigned_name(statement, finding.node)
-        if statement is None or target is None or site.function is None:
-            return None
+        target = _assigned_name(statement, None)
+        payload = site.payload.value if isinstance(site.payload, cst.Name) else None
+        if statement is None or target is None or target != payload or site.function is None:
+            return None  # the builder's result must be the very local that is dispatched
         resolution = self._resolver_call(site, hint=None)
         if resolution is None:
             return None
@@ -288,14 +289,16 @@ def _resolver_arguments(site: DispatchSite) -> list[str] | None:
     return list(site.overrides)
 
 
-def _assigned_name(statement: cst.SimpleStatementLine | None, value: cst.CSTNode) -> str | None:
-    """``name`` when ``statement`` is exactly ``name = <value>``."""
+def _assigned_name(
+    statement: cst.SimpleStatementLine | None, value: cst.CSTNode | None
+) -> str | None:
+    """``name`` when ``statement`` is exactly ``name = <value>`` (any value when ``None``)."""
     if statement is None or len(statement.body) != 1:
         return None
     assign = statement.body[0]
     if (
         isinstance(assign, cst.Assign)
-        and assign.value is value
+        and (value is None or assign.value is value)
         and len(assign.targets) == 1
         and isinstance(assign.targets[0].target, cst.Name)
     ):
