@@ -71,10 +71,10 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        """The first line of 'What it does', for tables and SARIF short descriptions."""
+        """The first paragraph of 'What it does', for tables and SARIF short descriptions."""
         doc = inspect.getdoc(cls) or ""
         after = doc.split("## What it does", 1)[1].strip()
-        return after.splitlines()[0].strip()
+        return " ".join(after.split("\n\n", 1)[0].split())
 
     @classmethod
     def explain(cls) -> str:
