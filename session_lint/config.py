@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
@@ -36,3 +41,99 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------------- loading
+
+_LIST_KEYS = {
+    "ambient": "ambient",
+    "sinks": "sinks",
+    "override-names": "override_names",
+    "ref-names": "ref_names",
+    "ref-types": "ref_types",
+    "routing-helpers": "routing_helpers",
+    "select": "select",
+    "ignore": "ignore",
+    "exclude": "exclude",
+}
+_STRING_KEYS = {"resolver": "resolver", "session-key": "session_key", "runtime-key": "runtime_key"}
+KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS}))
+_CODE_KEYS = ("select", "ignore")
+
+
+def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
+    """Build a ``Config`` from a ``[tool.session-lint]`` table (or the same keys from
+    flake8's options), validating every key and value; ``source`` names where it came from."""
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        if key in _STRING_KEYS:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{source}: `{key}` must be a non-empty string, got {value!r}")
+            values[_STRING_KEYS[key]] = value.strip()
+        elif key in _LIST_KEYS:
+            values[_LIST_KEYS[key]] = _string_list(key, value, source)
+        else:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise ConfigError(
+                f"{source}: unknown key `{key}`{hint} (known keys: {', '.join(KNOWN_KEYS)})"
+            )
+    for key in _CODE_KEYS:
+        for code in values.get(key, ()):  # type: ignore[attr-defined]
+            if not _CODE_PREFIX.match(code):
+                raise ConfigError(f"{source}: `{key}` has {code!r}, not a rule code such as SES001")
+    for key in ("ambient", "sinks"):
+        if key in values and not values[key]:
+            raise ConfigError(f"{source}: `{key}` must name at least one function")
+    return Config(**values)  # type: ignore[arg-type]
+
+
+_CODE_PREFIX = re.compile(r"^SES\d{0,3}$", re.IGNORECASE)
+
+
+def _string_list(key: str, value: object, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
+        raise ConfigError(f"{source}: `{key}` must be a list of non-empty strings, got {value!r}")
+    return tuple(item.strip() for item in value)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.session-lint]`` table, walking up."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _has_table(candidate):
+            return candidate
+    return None
+
+
+def _has_table(path: Path) -> bool:
+    try:
+        return b"[tool.session-lint" in path.read_bytes()
+    except OSError:
+        return False
+
+
+def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Config, Path | None]:
+    """The configuration from ``path`` or the nearest pyproject.toml above ``start`` (the
+    working folder by default), and the file it came from. The file is parsed as TOML,
+    never executed; any problem is a ``ConfigError`` naming the file and the key."""
+    if path is None:
+        path = find_config_file((start or Path.cwd()).resolve())
+        if path is None:
+            return Config(), None
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    tool = document.get("tool", {})
+    table = tool.get("session-lint", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `[tool.session-lint]` must be a table")
+    return config_from_mapping(table, f"{path} [tool.session-lint]"), path
