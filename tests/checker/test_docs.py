@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from session_lint.registry import all_rules
+from session_lint.registry import all_rules, rule_for
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def rule_row(code: str) -> str:
-    rule = next(r for r in all_rules() if r.CODE == code)
+    rule = rule_for(code)
+    assert rule is not None
     fix = "no" if rule.FIX == "never" else "yes"
     default = "yes" if rule.DEFAULT_ENABLED else "opt-in"
     return f"| `{rule.CODE}` | {rule.NAME} | {rule.summary()} | {fix} | {default} |"

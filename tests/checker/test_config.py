@@ -1,0 +1,103 @@
+"""[tool.session-lint]: every key reaches the engine; bad input is a clear exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from session_lint.config import Config, ConfigError, config_from_mapping, load_config
+from session_lint.engine import lint_source
+from tests.checker.cli_support import session_lint
+
+CUSTOM = (
+    "from ctx import ambient_sid\n"
+    "\n"
+    "\n"
+    "def ping(bus):\n"
+    "    sid = ambient_sid()\n"
+    '    return bus.send("t", {"sid": sid}, {"sid": sid})\n'
+)
+
+
+def _write(folder: Path, table: str) -> Path:
+    path = folder / "pyproject.toml"
+    path.write_text(f"[project]\nname = 'x'\n\n[tool.session-lint]\n{table}\n")
+    return path
+
+
+def test_custom_names_reach_the_engine(tmp_path: Path) -> None:
+    _write(tmp_path, 'ambient = ["ctx.ambient_sid"]\nsinks = ["send"]\nsession-key = "sid"')
+    config, source = load_config(start=tmp_path)
+    assert source == tmp_path / "pyproject.toml"
+    assert [d.code for d in lint_source(CUSTOM, config=config)] == ["SES001"]
+    assert lint_source(CUSTOM) == []
+    (tmp_path / "bridge.py").write_text(CUSTOM)
+    assert session_lint("bridge.py", cwd=tmp_path).returncode == 1
+
+
+def test_nearest_pyproject_with_the_table_wins(tmp_path: Path) -> None:
+    _write(tmp_path, 'ignore = ["SES001"]')
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text("[project]\nname = 'no-table'\n")
+    config, source = load_config(start=inner)
+    assert source == tmp_path / "pyproject.toml" and config.ignore == ("SES001",)
+
+
+def test_exclude_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    _write(tmp_path, 'exclude = ["generated/*"]')
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "bad.py").write_text(
+        CUSTOM.replace("ambient_sid", "current_session_id").replace("bus.send", "bus.execute")
+    )
+    assert session_lint(".", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('ambeint = ["x"]', "unknown key `ambeint`; did you mean `ambient`?"),
+        ('sinks = "execute"', "`sinks` must be a list of non-empty strings"),
+        ("resolver = 3", "`resolver` must be a non-empty string"),
+        ('session-key = ""', "`session-key` must be a non-empty string"),
+        ('select = ["E501"]', "`select` has 'E501', not a rule code"),
+        ("sinks = []", "`sinks` must name at least one function"),
+        ("ambient = [1]", "`ambient` must be a list of non-empty strings"),
+    ],
+)
+def test_bad_values_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:
+    path = _write(tmp_path, table)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        load_config(path)
+    result = session_lint("--config", str(path), str(tmp_path))
+    assert result.returncode == 2
+    assert str(path) in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_toml_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text("[tool.session-lint\nambient = \n")
+    result = session_lint(".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid TOML" in result.stderr and str(path) in result.stderr
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    result = session_lint("--config", "nope.toml", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "config file not found" in result.stderr
+
+
+def test_config_file_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f"[tool.session-lint]\nresolver = \"__import__('os').mkdir('{marker}')\"\n")
+    session_lint(".", cwd=tmp_path)
+    assert not marker.exists()
+
+
+def test_flake8_and_toml_share_one_validator() -> None:
+    assert config_from_mapping({"sinks": ["send"]}, "x") == Config(sinks=("send",))
+    with pytest.raises(ConfigError, match="flake8 options: `resolver`"):
+        config_from_mapping({"resolver": ""}, "flake8 options")
