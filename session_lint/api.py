@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from session_lint.config import Config
-from session_lint.engine import lint_source, unparsable
 from session_lint.files import discover
+from session_lint.prefilter import prefilter_for
+from session_lint.rules import UnparsableFile
 from session_lint.types import Diagnostic
 
 # below this many files a process pool costs more to start than it saves
@@ -32,12 +33,16 @@ def check_file(path: str, config: Config) -> FileResult:
         data = Path(path).read_bytes()
     except OSError as error:
         reason = f"cannot read: {error.strerror or error}"
-        return FileResult(path, [unparsable(path, reason, 1, 0)])
+        return FileResult(path, [UnparsableFile.at(path, reason)])
+    if not prefilter_for(config).may_find(data):
+        return FileResult(path, [])  # decided from the bytes: libcst is never even imported
+    from session_lint.engine import lint_source
+
     try:
         return FileResult(path, lint_source(data, path=path, config=config))
     except Exception as error:  # a bug of ours must not hide the other files' findings
         reason = f"internal error in session-lint: {type(error).__name__}: {error}"
-        return FileResult(path, [unparsable(path, reason, 1, 0)], traceback.format_exc())
+        return FileResult(path, [UnparsableFile.at(path, reason)], traceback.format_exc())
 
 
 def _check_chunk(paths: Sequence[str], config: Config) -> list[FileResult]:

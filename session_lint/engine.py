@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import libcst as cst
@@ -12,7 +11,7 @@ from session_lint.config import Config
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
 from session_lint.parsing import TooDeep, parse_module
-from session_lint.prefilter import Prefilter
+from session_lint.prefilter import prefilter_for
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
@@ -46,11 +45,6 @@ def lint_source(
     if isinstance(module, Diagnostic):
         return [module]
     return check_module(module, path, config, honour_noqa=honour_noqa).diagnostics
-
-
-@functools.lru_cache(maxsize=8)
-def prefilter_for(config: Config) -> Prefilter:
-    return Prefilter.from_config(config, enabled_codes(config))
 
 
 def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
@@ -126,12 +120,4 @@ def _fix_note(finding: Finding, applicability: Applicability | None) -> Fix | No
 
 
 def unparsable(path: str, reason: str, line: int, column: int) -> Diagnostic:
-    return Diagnostic(
-        path=path,
-        line=max(line, 1),
-        column=column + 1,
-        end_line=max(line, 1),
-        end_column=column + 1,
-        code=UnparsableFile.CODE,
-        message=UnparsableFile.message(reason=reason),
-    )
+    return UnparsableFile.at(path, reason, line, column)

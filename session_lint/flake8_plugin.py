@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from session_lint import __version__
 from session_lint.config import Config, config_from_mapping
+from session_lint.prefilter import prefilter_for
 
 # flake8 option name -> [tool.session-lint] key; both paths validate through one function
 _OPTIONS = {
@@ -69,8 +70,10 @@ class Plugin:
         cls.config = config_from_mapping(table, "flake8 options")
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
+        source = "".join(self.lines)
+        if not prefilter_for(self.config).may_find(source):
+            return  # flake8 already read the lines: a substring scan is all this file costs
         from session_lint.engine import lint_source
 
-        source = "".join(self.lines)
         for d in lint_source(source, path=self.filename, config=self.config, honour_noqa=False):
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)

@@ -10,10 +10,12 @@ search instead of a parse. The opt-in builder rule (SES008) only needs the ambie
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 
 from session_lint.config import Config
+from session_lint.registry import enabled_codes
 
 # encodings whose bytes are not a superset of ASCII: search their decoded text instead
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -86,3 +88,9 @@ class Prefilter:
         has_source = any(found[sink_count:])
         has_ambient = any(found[sink_count : sink_count + len(self.ambient)])
         return (has_sink and has_source) or (self.builders_wanted and has_ambient)
+
+
+@functools.lru_cache(maxsize=8)
+def prefilter_for(config: Config) -> Prefilter:
+    """The prefilter of a configuration, built once per process."""
+    return Prefilter.from_config(config, enabled_codes(config))

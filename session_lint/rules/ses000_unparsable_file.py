@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from session_lint.rule import Rule
+from session_lint.types import Diagnostic
 
 
 class UnparsableFile(Rule):
@@ -19,3 +20,16 @@ class UnparsableFile(Rule):
     CODE = "SES000"
     NAME = "unparsable-file"
     MESSAGE = "cannot check this file: {reason}"
+
+    @classmethod
+    def at(cls, path: str, reason: str, line: int = 1, column: int = 0) -> Diagnostic:
+        """The diagnostic for ``path``; ``column`` counts from 0, as parsers do."""
+        return Diagnostic(
+            path=path,
+            line=max(line, 1),
+            column=column + 1,
+            end_line=max(line, 1),
+            end_column=column + 1,
+            code=cls.CODE,
+            message=cls.message(reason=reason),
+        )

@@ -152,3 +152,20 @@ def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
     assert target.read_text() == source
     session_lint("--fix", "--unsafe-fixes", "--select", "SES007", "chain.py", cwd=tmp_path)
     assert target.read_text() != source
+
+
+def test_skippable_trees_and_version_never_import_libcst(tree: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from session_lint.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print('libcst' in sys.modules)\n"
+    )
+    for args in (["pkg/clean.py"], ["--explain", "SES001"]):
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=tree
+        )
+        assert result.stdout.strip().endswith("False"), args
