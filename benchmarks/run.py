@@ -1,0 +1,184 @@
+"""Side-by-side timings of session-lint against its baselines, in one run.
+
+    python benchmarks/run.py [--rounds N] [--quick]
+
+Each pair of commands is run alternately (A, B, B, A, ...) so that machine noise hits
+both sides alike; the script prints each side's median wall time and the ratio A/B:
+
+1. ``session-lint`` vs ``ruff check --no-cache --select F`` over the running interpreter's
+   standard library;
+2. ``flake8 --select F,SES`` vs ``flake8 --select F`` over a fixed subset of it;
+3. ``session-lint -j 2`` vs a bare ``libcst.parse_module`` of every file with 2 processes,
+   over copies of the standard library's top-level modules that each end with a clean
+   dispatch function, so that no prefilter can skip them (the worst case);
+4. peak RSS of one worker process on that worst-case corpus and on four copies of it.
+
+Every side is a whole process, start-up included, as a user or CI runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+CLEAN_DISPATCH = """
+
+def _benchmark_dispatch(client, function, runtime_opts):
+    session_id = resolve_session_id(runtime_opts)
+    payload = {"function": function, "session_id": session_id}
+    return client.execute("snakebridge.call", payload, {**runtime_opts, "session_id": session_id})
+"""
+
+PARSE_ONLY = """
+import sys
+from concurrent.futures import ProcessPoolExecutor
+import libcst
+
+def parse(path):
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        libcst.parse_module(data)
+    except Exception:
+        pass
+    return 0
+
+if __name__ == "__main__":
+    paths = sys.argv[1:]
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(parse, paths, chunksize=8))
+"""
+
+PEAK_RSS = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def stdlib_files() -> list[Path]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    return sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        sys.exit(f"benchmark: `{name}` is not installed (pip install -e '.[test]')")
+    return found
+
+
+def wall(command: Sequence[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def compare(title: str, a: Sequence[str], b: Sequence[str], rounds: int, target: float) -> bool:
+    times_a: list[float] = []
+    times_b: list[float] = []
+    wall(a)  # warm the file cache for both
+    for round_number in range(rounds):
+        order = [(a, times_a), (b, times_b)]
+        if round_number % 2:
+            order.reverse()
+        for command, times in order:
+            times.append(wall(command))
+    median_a, median_b = statistics.median(times_a), statistics.median(times_b)
+    ratio = median_a / median_b
+    verdict = "meets" if ratio <= target else "MISSES"
+    print(f"\n{title}")
+    print(f"  A: {median_a:7.3f} s  (median of {rounds})  {' '.join(a[:4])} ...")
+    print(f"  B: {median_b:7.3f} s  (median of {rounds})  {' '.join(b[:4])} ...")
+    print(f"  A/B = {ratio:.2f}x   target <= {target:.2f}x: {verdict}")
+    return ratio <= target
+
+
+def worst_case_corpus(folder: Path, copies: int) -> list[Path]:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    sources = sorted(stdlib.glob("*.py"))
+    made = []
+    for copy in range(copies):
+        target = folder / f"copy{copy}"
+        target.mkdir(parents=True)
+        for source in sources:
+            destination = target / source.name
+            text = source.read_bytes()
+            destination.write_bytes(text + CLEAN_DISPATCH.encode())
+            made.append(destination)
+    return made
+
+
+def peak_rss_kib(command: Sequence[str]) -> int:
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.strip())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="3 rounds, smaller subsets")
+    options = parser.parse_args(argv)
+    rounds = 3 if options.quick else options.rounds
+    session_lint = tool("session-lint")
+    files = [str(p) for p in stdlib_files()]
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"corpus: {len(files)} standard-library files")
+    results = [
+        compare(
+            "1. whole standard library: session-lint vs ruff --select F (no cache)",
+            [session_lint, "--quiet", *files],
+            [tool("ruff"), "check", "--no-cache", "--select", "F", "--exit-zero", *files],
+            rounds,
+            1.0,
+        )
+    ]
+    subset = files[:: 12 if options.quick else 6]
+    flake8 = tool("flake8")
+    results.append(
+        compare(
+            f"2. flake8 with and without the SES plugin ({len(subset)} files)",
+            [flake8, "--select", "F,SES", "--exit-zero", *subset],
+            [flake8, "--select", "F", "--exit-zero", *subset],
+            rounds,
+            1.03,
+        )
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        one = worst_case_corpus(Path(scratch) / "x1", 1)
+        parse_script = Path(scratch) / "parse_only.py"
+        parse_script.write_text(PARSE_ONLY)
+        paths = [str(p) for p in one]
+        results.append(
+            compare(
+                f"3. worst case, every file dispatches ({len(paths)} files, 2 processes)",
+                [session_lint, "--quiet", "-j", "2", *paths],
+                [sys.executable, str(parse_script), *paths],
+                rounds,
+                1.3,
+            )
+        )
+        four = worst_case_corpus(Path(scratch) / "x4", 4)
+        small = peak_rss_kib([session_lint, "--quiet", "-j", "2", *paths])
+        large = peak_rss_kib([session_lint, "--quiet", "-j", "2", *map(str, four)])
+        growth = large / small
+        print("\n4. peak RSS of the largest process, worst-case corpus")
+        print(f"  1x ({len(paths)} files): {small / 1024:6.1f} MiB")
+        print(f"  4x ({len(four)} files): {large / 1024:6.1f} MiB   growth {growth:.2f}x")
+        results.append(growth <= 1.25)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
