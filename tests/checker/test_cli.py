@@ -161,10 +161,13 @@ def test_skippable_trees_and_version_never_import_libcst(tree: Path) -> None:
     probe = (
         "import sys\n"
         "from session_lint.cli import main\n"
-        "main(sys.argv[1:])\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
         "print('libcst' in sys.modules)\n"
     )
-    for args in (["pkg/clean.py"], ["--explain", "SES001"]):
+    for args in (["pkg/clean.py"], ["--explain", "SES001"], ["--version"]):
         result = subprocess.run(
             [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=tree
         )
