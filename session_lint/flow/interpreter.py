@@ -338,7 +338,25 @@ class Interpreter:
             for element, source_element in zip(target.elements, source.elements, strict=True):
                 self.bind(element.value, self.eval(source_element.value, dict(state)), state)
             return
+        if value is TOP and isinstance(target, cst.Name):
+            value = self._normalised_ref(target.value, source, state) or value
         self.bind(target, value, state)
+
+    def _normalised_ref(
+        self, name: str, source: cst.BaseExpression, state: State
+    ) -> RefParameter | None:
+        """`ref = coerce_ref(ref)`, `wire_ref = to_wire(ref)`: a ref name bound from a call on
+        a ref is still that ref, and passing either name to the resolver passes it."""
+        if not isinstance(source, cst.Call):
+            return None
+        receiver = [source.func.value] if isinstance(source.func, cst.Attribute) else []
+        for operand in (*receiver, *(arg.value for arg in source.args)):
+            value = state.get(operand.value) if isinstance(operand, cst.Name) else None
+            if isinstance(value, RefParameter) and (
+                name == value.name or name in self.names.ref_names
+            ):
+                return value
+        return None
 
     def _note_source(self, name: str, value: Value) -> None:
         if isinstance(value, RefParameter) or (isinstance(value, Mapping) and value.override):
