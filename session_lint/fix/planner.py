@@ -189,8 +189,9 @@ class Planner:
 
     # ----------------------------------------------------------------- routing
     def _route_with_payload_session(self, site: DispatchSite) -> bool:
-        """Give routing the payload's own session: ``{**opts, "session_id": p["session_id"]}``."""
-        if not isinstance(site.payload, cst.Name):
+        """Give routing the payload's own session: ``{**opts, "session_id": p["session_id"]}``.
+        Not when the payload comes from a call we cannot see into: its key is only likely."""
+        if not isinstance(site.payload, cst.Name) or site.payload_assumed:
             return False
         key = self.names.session_key
         read = f'{site.payload.value}["{key}"]'

@@ -43,6 +43,7 @@ class DispatchSite:
     overrides: tuple[str, ...]  # override variables in scope
     refs: tuple[str, ...]  # ref parameters in scope
     function: FunctionInfo | None
+    payload_assumed: bool = False  # the payload's session key is inferred, not seen
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,20 @@ def check(interpreter: Interpreter, node: cst.Call, values: Sequence[Value], sta
     if arguments is None:
         return
     by_arg = dict(zip((id(arg) for arg in node.args), values, strict=True))
-    payload = _slot(by_arg[id(arguments.payload)])
+    payload_value = by_arg[id(arguments.payload)]
+    payload = _slot(payload_value)
     routing = _slot(by_arg[id(arguments.routing)])
     reporter = interpreter.ctx.reporter
     names = interpreter.names
     overrides, refs = interpreter.sources_seen_so_far()
     site = DispatchSite(
-        node, arguments.payload.value, arguments.routing.value, overrides, refs, interpreter.info
+        node,
+        arguments.payload.value,
+        arguments.routing.value,
+        overrides,
+        refs,
+        interpreter.info,
+        payload_assumed=isinstance(payload_value, Mapping) and payload_value.assumed,
     )
     sources = ", ".join(overrides + refs)
     resolver = names.resolver_name

@@ -543,6 +543,28 @@ class Interpreter:
         target = self._call_target(func)
         if target is not None:
             return self.instantiate(target, node, values, state)
+        return self._handed_a_session(node, values)
+
+    def _handed_a_session(self, node: cst.Call, values: list[Value]) -> Value:
+        """A call we cannot see into that is handed a session is taken to build a mapping
+        carrying it: that is what `function_payload(..., session_id)` from another module or
+        an unconfigured routing helper does. A `session_id=` keyword decides; otherwise the
+        one known session (ambient, resolved or a session parameter) among the positional
+        arguments."""
+        key = self.names.session_key
+        for arg, value in zip(node.args, values, strict=True):
+            if arg.keyword is not None and arg.keyword.value == key:
+                return Mapping(self.to_session(value, arg.value), assumed=True)
+        sessions = {
+            id(value): value
+            for arg, value in zip(node.args, values, strict=True)
+            if arg.keyword is None
+            and not arg.star
+            and isinstance(value, Session)
+            and value.origin is not Origin.OPAQUE  # any other expression: not known a session
+        }
+        if len(sessions) == 1:
+            return Mapping(next(iter(sessions.values())), assumed=True)
         return TOP
 
     def _eval_dict_call(self, node: cst.Call, values: list[Value]) -> Value:

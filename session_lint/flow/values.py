@@ -58,10 +58,13 @@ SlotValue = Session | Slot
 @dataclass(frozen=True)
 class Mapping:
     """A dict whose session key we follow. ``override`` names the override variable when
-    the mapping is the caller's raw ``__runtime__`` options (``""`` until bound)."""
+    the mapping is the caller's raw ``__runtime__`` options (``""`` until bound).
+    ``assumed``: built by a call we cannot see into that was handed the session, so the key
+    is likely, not known, to be there."""
 
     slot: SlotValue
     override: str | None = None
+    assumed: bool = False
 
 
 @dataclass(frozen=True)
