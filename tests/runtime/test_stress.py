@@ -1,0 +1,149 @@
+"""The runtime under load: many threads, each running many asyncio tasks, every flow in its
+own sessions, interleaving real calls through one shared client.
+
+Invariants: every dispatch's payload session equals its routing session; a ref is reachable
+only in the session that made it (another flow's ref is refused, never served); and after
+every flow releases its sessions the worker holds no ref at all. The load is bounded (a
+fixed number of flows and operations) so the test ends by itself in a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import runtime
+from runtime import LocalClient, Ref, SessionMismatchError
+from tests.runtime.support import CounterBinding, SupportBinding
+
+THREADS = 6
+TASKS_PER_THREAD = 8
+ROUNDS = 12
+
+
+@dataclass
+class CheckingClient:
+    """Forwards to a real client and records every (payload, routing) session pair."""
+
+    inner: LocalClient
+    pairs: list[tuple[Any, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _record(self, payload: dict[str, Any], opts: dict[str, Any]) -> None:
+        with self.lock:
+            self.pairs.append((payload.get("session_id"), opts.get("session_id")))
+
+    def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
+        self._record(payload, opts)
+        return self.inner.execute(tool, payload, opts)
+
+    def execute_stream(
+        self,
+        tool: str,
+        payload: dict[str, Any],
+        callback: Callable[[Any], None],
+        opts: dict[str, Any],
+        /,
+    ) -> None:
+        self._record(payload, opts)
+        self.inner.execute_stream(tool, payload, callback, opts)
+
+
+@dataclass
+class Board:
+    """Refs published by the flows, so that each flow can try another flow's ref."""
+
+    refs: list[Ref] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    crossings_refused: int = 0
+
+    def publish(self, ref: Ref) -> None:
+        with self.lock:
+            self.refs.append(ref)
+
+    def foreign(self, mine: set[str]) -> Ref | None:
+        with self.lock:
+            return next((ref for ref in reversed(self.refs) if ref.session_id not in mine), None)
+
+    def refused(self) -> None:
+        with self.lock:
+            self.crossings_refused += 1
+
+
+async def flow(name: str, board: Board) -> None:
+    """One flow: a context session and an override session, refs in both, released at the end."""
+    override = {"__runtime__": {"session_id": f"{name}-override"}}
+    with runtime.with_session(f"{name}-context") as context_session:
+        mine = {context_session, f"{name}-override"}
+        for round_number in range(ROUNDS):
+            opts = override if round_number % 2 else {}
+            expected = f"{name}-override" if opts else context_session
+            counter = runtime.call_class(CounterBinding, args=[name], **opts)
+            assert isinstance(counter, Ref) and counter.session_id == expected
+            board.publish(counter)
+            runtime.call_method(counter, "update", [name])
+            assert runtime.call_method(counter, "total") == 2 * len(name)
+            assert (
+                runtime.call_dynamic("operator", "add", [round_number, 1], **opts)
+                == round_number + 1
+            )
+            items: list[int] = []
+            runtime.stream(SupportBinding, "countdown", [3], items.append, **opts)
+            assert items == [3, 2, 1]
+            await asyncio.sleep(0)  # let the other tasks of this thread interleave
+            stranger = board.foreign(mine)
+            if stranger is not None:
+                try:
+                    runtime.call_method(stranger, "total", __runtime__={"session_id": expected})
+                except SessionMismatchError:
+                    board.refused()
+                else:
+                    raise AssertionError(f"{name} reached {stranger.session_id}'s ref")
+            if round_number % 3 == 0:
+                assert runtime.release_ref(counter) is True
+        runtime.release_session(context_session)
+    runtime.release_session(f"{name}-override")
+    runtime.release_auto_session()
+
+
+def thread_main(
+    index: int, board: Board, client: CheckingClient, errors: list[BaseException]
+) -> None:
+    async def tasks() -> None:
+        await asyncio.gather(
+            *(flow(f"t{index}-a{task}", board) for task in range(TASKS_PER_THREAD))
+        )
+
+    try:
+        with runtime.using_client(client):
+            asyncio.run(tasks())
+    except BaseException as error:  # reported by the main thread
+        errors.append(error)
+
+
+@pytest.mark.slow
+def test_threads_and_tasks_keep_sessions_apart_and_leak_nothing() -> None:
+    client = CheckingClient(LocalClient())
+    board = Board()
+    errors: list[BaseException] = []
+    threads = [
+        threading.Thread(target=thread_main, args=(index, board, client, errors))
+        for index in range(THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a flow hung"
+    assert not errors, errors[0]
+    flows = THREADS * TASKS_PER_THREAD
+    assert len(client.pairs) >= flows * ROUNDS * 5
+    mismatched = [pair for pair in client.pairs if pair[0] is not None and pair[0] != pair[1]]
+    assert not mismatched, mismatched[:5]
+    assert board.crossings_refused > 0, "no flow ever tried another flow's ref"
+    assert len(client.inner.adapter.registry) == 0, client.inner.adapter.registry.snapshot()
