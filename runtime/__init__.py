@@ -28,6 +28,8 @@ from runtime.context import (
 )
 from runtime.errors import (
     BridgeError,
+    CallTimeoutError,
+    ClientClosedError,
     InvalidRefError,
     InvalidSessionIdError,
     ProtocolError,
@@ -36,8 +38,10 @@ from runtime.errors import (
     RefNotFoundError,
     SessionMismatchError,
     WireEncodingError,
+    WorkerDiedError,
 )
 from runtime.local_client import LocalClient
+from runtime.pool_client import PoolClient
 from runtime.resolve import resolve_session_id
 from runtime.wire import END_OF_STREAM, Ref, StreamRef
 
@@ -46,9 +50,12 @@ __all__ = [
     "Adapter",
     "BindingInfo",
     "BridgeError",
+    "CallTimeoutError",
+    "ClientClosedError",
     "InvalidRefError",
     "InvalidSessionIdError",
     "LocalClient",
+    "PoolClient",
     "ProtocolError",
     "PythonError",
     "Ref",
@@ -59,6 +66,7 @@ __all__ = [
     "SessionMismatchError",
     "StreamRef",
     "WireEncodingError",
+    "WorkerDiedError",
     "binding_info",
     "call",
     "call_class",

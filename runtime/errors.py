@@ -65,6 +65,18 @@ class WireEncodingError(BridgeError, TypeError):
     """An argument that is neither JSON-like nor a ref cannot be sent to a worker."""
 
 
+class CallTimeoutError(BridgeError, TimeoutError):
+    """A call took longer than its ``__runtime__`` ``timeout``; its result, if any, is dropped."""
+
+
+class WorkerDiedError(BridgeError):
+    """The worker process running a call died before answering (the call's outcome is unknown)."""
+
+
+class ClientClosedError(BridgeError):
+    """The client was closed: no new calls, and calls still waiting were stopped."""
+
+
 class PythonError(BridgeError):
     """The target Python code raised; carries the remote type name, message and traceback."""
 
@@ -100,6 +112,9 @@ _SIMPLE_KINDS: dict[str, type[BridgeError]] = {
         RefLimitError,
         ProtocolError,
         WireEncodingError,
+        CallTimeoutError,
+        WorkerDiedError,
+        ClientClosedError,
     )
 }
 
