@@ -3,22 +3,23 @@ own sessions, interleaving real calls through one shared client.
 
 Invariants: every dispatch's payload session equals its routing session; a ref is reachable
 only in the session that made it (another flow's ref is refused, never served); and after
-every flow releases its sessions the worker holds no ref at all. The load is bounded (a
-fixed number of flows and operations) so the test ends by itself in a few seconds.
+every flow releases its sessions no worker holds a ref. It runs against ``LocalClient`` and
+against ``PoolClient`` (two worker processes). The load is bounded (a fixed number of flows
+and operations) so the test ends by itself in a few seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 import runtime
-from runtime import LocalClient, Ref, SessionMismatchError
+from runtime import LocalClient, PoolClient, Ref, RuntimeClient, SessionMismatchError
 from tests.runtime.support import CounterBinding, SupportBinding
 
 THREADS = 6
@@ -30,7 +31,7 @@ ROUNDS = 12
 class CheckingClient:
     """Forwards to a real client and records every (payload, routing) session pair."""
 
-    inner: LocalClient
+    inner: RuntimeClient
     pairs: list[tuple[Any, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -126,9 +127,30 @@ def thread_main(
         errors.append(error)
 
 
+def refs_held(client: RuntimeClient) -> dict[str, frozenset[str]]:
+    """Every session that still holds refs, on whichever worker."""
+    if isinstance(client, LocalClient):
+        snapshot = client.adapter.registry.snapshot()
+    else:
+        assert isinstance(client, PoolClient)
+        snapshot = {s: r for worker in client.snapshot().values() for s, r in worker.items()}
+    return {session: refs for session, refs in snapshot.items() if refs}
+
+
+@pytest.fixture(params=["local", "pool"])
+def shared_client(request: pytest.FixtureRequest) -> Iterator[RuntimeClient]:
+    if request.param == "local":
+        yield LocalClient()
+        return
+    with PoolClient(workers=2) as pool:
+        yield pool
+
+
 @pytest.mark.slow
-def test_threads_and_tasks_keep_sessions_apart_and_leak_nothing() -> None:
-    client = CheckingClient(LocalClient())
+def test_threads_and_tasks_keep_sessions_apart_and_leak_nothing(
+    shared_client: RuntimeClient,
+) -> None:
+    client = CheckingClient(shared_client)
     board = Board()
     errors: list[BaseException] = []
     threads = [
@@ -146,4 +168,4 @@ def test_threads_and_tasks_keep_sessions_apart_and_leak_nothing() -> None:
     mismatched = [pair for pair in client.pairs if pair[0] is not None and pair[0] != pair[1]]
     assert not mismatched, mismatched[:5]
     assert board.crossings_refused > 0, "no flow ever tried another flow's ref"
-    assert len(client.inner.adapter.registry) == 0, client.inner.adapter.registry.snapshot()
+    assert refs_held(shared_client) == {}
