@@ -60,7 +60,9 @@ def _visit_definitions(ctx: ModuleContext, body: Sequence[cst.BaseStatement]) ->
 
 
 def _blocks(statement: cst.BaseCompoundStatement) -> list[Sequence[cst.BaseStatement]]:
-    blocks: list[Sequence[cst.BaseStatement]] = [statement.body.body]  # type: ignore[list-item]
+    blocks: list[Sequence[cst.BaseStatement]] = []
+    if hasattr(statement, "body"):  # `match` has only cases
+        blocks.append(statement.body.body)  # type: ignore[arg-type]
     for part in ("orelse", "handlers", "finalbody", "cases"):
         value = getattr(statement, part, None)
         items = value if isinstance(value, Sequence) else [value] if value is not None else []
