@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import keyword
 import re
 import tomllib
 from collections.abc import Mapping
@@ -59,6 +60,18 @@ _LIST_KEYS = {
 _STRING_KEYS = {"resolver": "resolver", "session-key": "session_key", "runtime-key": "runtime_key"}
 KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS}))
 _CODE_KEYS = ("select", "ignore")
+# names of functions, parameters and types: fixes write them into code, so they must be
+# dotted Python names; dict keys are written inside a string literal
+_NAME_KEYS = (
+    "ambient",
+    "resolver",
+    "sinks",
+    "override-names",
+    "ref-names",
+    "ref-types",
+    "routing-helpers",
+)
+_DICT_KEY_KEYS = ("session-key", "runtime-key")
 
 
 def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
@@ -82,6 +95,17 @@ def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
         for code in values.get(key, ()):  # type: ignore[attr-defined]
             if not _CODE_PREFIX.match(code):
                 raise ConfigError(f"{source}: `{key}` has {code!r}, not a rule code such as SES001")
+    for key in _NAME_KEYS:
+        for name in _values(table, key):
+            if not _is_dotted_name(name.strip()):
+                raise ConfigError(f"{source}: `{key}` has {name!r}, not a (dotted) Python name")
+    for key in _DICT_KEY_KEYS:
+        for text in _values(table, key):
+            if not text.isprintable() or any(c in text for c in "\"'\\"):
+                raise ConfigError(
+                    f"{source}: `{key}` must be printable, without quotes or backslashes, "
+                    f"got {text!r}"
+                )
     for key in ("ambient", "sinks"):
         if key in values and not values[key]:
             raise ConfigError(f"{source}: `{key}` must name at least one function")
@@ -89,6 +113,15 @@ def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
 
 
 _CODE_PREFIX = re.compile(r"^SES\d{0,3}$", re.IGNORECASE)
+
+
+def _values(table: Mapping[str, object], key: str) -> list[str]:
+    value = table.get(key)
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+
+
+def _is_dotted_name(name: str) -> bool:
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))
 
 
 def _string_list(key: str, value: object, source: str) -> tuple[str, ...]:
@@ -129,9 +162,13 @@ def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Co
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
+        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({error.reason})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     tool = document.get("tool", {})
     table = tool.get("session-lint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):

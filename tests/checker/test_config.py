@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,11 +65,23 @@ def test_exclude_is_relative_to_the_config_file(tmp_path: Path) -> None:
         ('select = ["E501"]', "`select` has 'E501', not a rule code"),
         ("sinks = []", "`sinks` must name at least one function"),
         ("ambient = [1]", "`ambient` must be a list of non-empty strings"),
+        ("ambient = true", "`ambient` must be a list of non-empty strings"),
+        ("exclude = [[]]", "`exclude` must be a list of non-empty strings"),
+        ("ignore = {}", "`ignore` must be a list of non-empty strings"),
+        # names are written into fixed code: each must be a (dotted) Python name
+        ('resolver = "class"', "`resolver` has 'class', not a (dotted) Python name"),
+        ('resolver = "pick(1)"', "`resolver` has 'pick(1)', not a (dotted) Python name"),
+        ('sinks = ["bus.send."]', "`sinks` has 'bus.send.', not a (dotted) Python name"),
+        ('ref-types = ["Ref[int]"]', "`ref-types` has 'Ref[int]', not a (dotted) Python name"),
+        # dict keys are written inside a string literal
+        ("session-key = 'a\"b'", "`session-key` must be printable, without quotes or backslashes"),
+        ('runtime-key = "a\\nb"', "`runtime-key` must be printable, without quotes or backslashes"),
+        ("[tool.session-lint.extra]\nx = 1", "unknown key `extra`"),
     ],
 )
 def test_bad_values_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:
     path = _write(tmp_path, table)
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
     result = session_lint("--config", str(path), str(tmp_path))
     assert result.returncode == 2
@@ -84,6 +97,36 @@ def test_malformed_toml_is_a_clear_error(tmp_path: Path) -> None:
     assert "invalid TOML" in result.stderr and str(path) in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[tool.session-lint]\nresolver = '\xff'\n", "invalid TOML: not UTF-8"),
+        (b"\xff\xfe[\x00t\x00o\x00o\x00l\x00]\x00", "invalid TOML: not UTF-8"),
+        (b"[tool.session-lint]\nambient = " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b"[tool]\nsession-lint = 3\n", "`[tool.session-lint]` must be a table"),
+        (b"[tool.session-lint]\nsinks = ['a']\nsinks = ['b']\n", "invalid TOML: Cannot overwrite"),
+    ],
+)
+def test_unreadable_config_files_are_a_clear_error(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(content)
+    result = session_lint("--config", "pyproject.toml", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.startswith("session-lint: error: pyproject.toml") and message in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_a_folder_as_config_file(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    result = session_lint("--config", "conf", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "conf: cannot read config file: Is a directory" in result.stderr
+
+
 def test_missing_config_file(tmp_path: Path) -> None:
     result = session_lint("--config", "nope.toml", ".", cwd=tmp_path)
     assert result.returncode == 2 and "config file not found" in result.stderr
@@ -91,9 +134,18 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 def test_config_file_is_never_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
+    code = f"__import__('os').mkdir('{marker}')"
     path = tmp_path / "pyproject.toml"
-    path.write_text(f"[tool.session-lint]\nresolver = \"__import__('os').mkdir('{marker}')\"\n")
-    session_lint(".", cwd=tmp_path)
+    path.write_text(f'[tool.session-lint]\nresolver = "{code}"\n')
+    (tmp_path / "a.py").write_text("def f(client):\n    client.execute(1, {'session_id': s}, {})\n")
+    result = session_lint(".", cwd=tmp_path)
+    assert result.returncode == 2 and "`resolver` has" in result.stderr  # refused, not run
+    path.write_text(f"{code}\n[tool.session-lint]\n")  # Python where TOML is expected
+    assert "invalid TOML" in session_lint(".", cwd=tmp_path).stderr
+    (tmp_path / "setup.py").write_text(code)  # other config files are not even read
+    (tmp_path / "conftest.py").write_text(code)
+    path.write_text("[tool.session-lint]\n")
+    assert session_lint(".", cwd=tmp_path).returncode == 1  # a.py's finding
     assert not marker.exists()
 
 
