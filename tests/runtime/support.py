@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,40 @@ class RecordingClient:
     def sessions(self) -> list[tuple[Any, Any]]:
         """``(payload session, routing session)`` of every dispatch, in order."""
         return [(d.payload.get("session_id"), d.opts.get("session_id")) for d in self.calls]
+
+
+@dataclass
+class Tap:
+    """Forwards every dispatch to a real client and records, thread-safely, its tool, payload
+    session and routing opts (for tests that check what was sent through real workers)."""
+
+    inner: Any  # a RuntimeClient
+    calls: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _record(self, tool: str, payload: dict[str, Any], opts: dict[str, Any]) -> None:
+        with self.lock:
+            self.calls.append((tool, payload.get("session_id"), dict(opts)))
+
+    def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
+        self._record(tool, payload, opts)
+        return self.inner.execute(tool, payload, opts)
+
+    def execute_stream(
+        self,
+        tool: str,
+        payload: dict[str, Any],
+        callback: Callable[[Any], None],
+        opts: dict[str, Any],
+        /,
+    ) -> None:
+        self._record(tool, payload, opts)
+        self.inner.execute_stream(tool, payload, callback, opts)
+
+    def session_pairs(self) -> list[tuple[Any, Any]]:
+        """``(payload session, routing session)`` of every dispatch, in order."""
+        with self.lock:
+            return [(payload, opts.get("session_id")) for _tool, payload, opts in self.calls]
 
 
 # -- the call paths -------------------------------------------------------------------------

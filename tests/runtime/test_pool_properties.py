@@ -8,8 +8,7 @@ in-process calls.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,14 @@ from hypothesis.stateful import invariant, rule
 import runtime
 from runtime import BridgeError, PoolClient, Ref, RefNotFoundError, SessionMismatchError
 from tests.runtime.pool_support import closing_pool, session
-from tests.runtime.support import PATHS, PATHS_BY_NAME, CallPath, CounterBinding, make_ref
+from tests.runtime.support import (
+    PATHS,
+    PATHS_BY_NAME,
+    CallPath,
+    CounterBinding,
+    Tap,
+    make_ref,
+)
 from tests.runtime.test_local_client_machine import LIMIT, LocalClientMachine
 from tests.runtime.test_paths_property import lattice, optional_sessions, sessions
 
@@ -40,29 +46,6 @@ def pool() -> Iterator[PoolClient]:
         _pool = client
         yield client
         _pool = None
-
-
-@dataclass
-class Tap:
-    """Records each dispatch's (tool, payload session, routing opts), then forwards it."""
-
-    pool: PoolClient
-    calls: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
-
-    def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
-        self.calls.append((tool, payload.get("session_id"), dict(opts)))
-        return self.pool.execute(tool, payload, opts)
-
-    def execute_stream(
-        self,
-        tool: str,
-        payload: dict[str, Any],
-        callback: Callable[[Any], None],
-        opts: dict[str, Any],
-        /,
-    ) -> None:
-        self.calls.append((tool, payload.get("session_id"), dict(opts)))
-        self.pool.execute_stream(tool, payload, callback, opts)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)

@@ -12,47 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
 import runtime
 from runtime import LocalClient, PoolClient, Ref, RuntimeClient, SessionMismatchError
-from tests.runtime.support import CounterBinding, SupportBinding
+from tests.runtime.support import CounterBinding, SupportBinding, Tap
 
 THREADS = 6
 TASKS_PER_THREAD = 8
 ROUNDS = 12
-
-
-@dataclass
-class CheckingClient:
-    """Forwards to a real client and records every (payload, routing) session pair."""
-
-    inner: RuntimeClient
-    pairs: list[tuple[Any, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _record(self, payload: dict[str, Any], opts: dict[str, Any]) -> None:
-        with self.lock:
-            self.pairs.append((payload.get("session_id"), opts.get("session_id")))
-
-    def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
-        self._record(payload, opts)
-        return self.inner.execute(tool, payload, opts)
-
-    def execute_stream(
-        self,
-        tool: str,
-        payload: dict[str, Any],
-        callback: Callable[[Any], None],
-        opts: dict[str, Any],
-        /,
-    ) -> None:
-        self._record(payload, opts)
-        self.inner.execute_stream(tool, payload, callback, opts)
 
 
 @dataclass
@@ -112,9 +83,7 @@ async def flow(name: str, board: Board) -> None:
     runtime.release_auto_session()
 
 
-def thread_main(
-    index: int, board: Board, client: CheckingClient, errors: list[BaseException]
-) -> None:
+def thread_main(index: int, board: Board, client: Tap, errors: list[BaseException]) -> None:
     async def tasks() -> None:
         await asyncio.gather(
             *(flow(f"t{index}-a{task}", board) for task in range(TASKS_PER_THREAD))
@@ -150,7 +119,7 @@ def shared_client(request: pytest.FixtureRequest) -> Iterator[RuntimeClient]:
 def test_threads_and_tasks_keep_sessions_apart_and_leak_nothing(
     shared_client: RuntimeClient,
 ) -> None:
-    client = CheckingClient(shared_client)
+    client = Tap(shared_client)
     board = Board()
     errors: list[BaseException] = []
     threads = [
@@ -164,8 +133,9 @@ def test_threads_and_tasks_keep_sessions_apart_and_leak_nothing(
     assert not any(thread.is_alive() for thread in threads), "a flow hung"
     assert not errors, errors[0]
     flows = THREADS * TASKS_PER_THREAD
-    assert len(client.pairs) >= flows * ROUNDS * 5
-    mismatched = [pair for pair in client.pairs if pair[0] is not None and pair[0] != pair[1]]
+    pairs = client.session_pairs()
+    assert len(pairs) >= flows * ROUNDS * 5
+    mismatched = [pair for pair in pairs if pair[0] is not None and pair[0] != pair[1]]
     assert not mismatched, mismatched[:5]
     assert board.crossings_refused > 0, "no flow ever tried another flow's ref"
     assert refs_held(shared_client) == {}
