@@ -6,11 +6,11 @@ import os
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 
 from session_lint.config import Config
-from session_lint.files import discover
+from session_lint.files import Unreadable, discover, read_source
 from session_lint.prefilter import prefilter_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Diagnostic
@@ -30,19 +30,29 @@ def check_file(path: str, config: Config) -> FileResult:
     """Check one file; an unreadable file is SES000, and an unexpected error is reported as
     an internal error for this file instead of ending the run."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        reason = f"cannot read: {error.strerror or error}"
-        return FileResult(path, [UnparsableFile.at(path, reason)])
-    if not prefilter_for(config).may_find(data):
-        return FileResult(path, [])  # decided from the bytes: libcst is never even imported
-    from session_lint.engine import lint_source
-
+        data = read_source(path)
+    except Unreadable as error:
+        return FileResult(path, [UnparsableFile.at(path, str(error))])
     try:
+        if not prefilter_for(config).may_find(data):
+            return FileResult(path, [])  # decided from the bytes: libcst is never imported
+        from session_lint.engine import lint_source
+
         return FileResult(path, lint_source(data, path=path, config=config))
     except Exception as error:  # a bug of ours must not hide the other files' findings
-        reason = f"internal error in session-lint: {type(error).__name__}: {error}"
-        return FileResult(path, [UnparsableFile.at(path, reason)], traceback.format_exc())
+        return internal_error(path, error)
+
+
+def internal_error(path: str, error: BaseException) -> FileResult:
+    """The SES000 result for a file whose check failed inside session-lint."""
+    reason = f"internal error in session-lint: {type(error).__name__}: {error}"
+    trace = "".join(traceback.format_exception(error))
+    return FileResult(path, [UnparsableFile.at(path, reason)], trace)
+
+
+def unlistable(problems: dict[str, str]) -> list[FileResult]:
+    """The SES000 results for the folders a walk could not list."""
+    return [FileResult(path, [UnparsableFile.at(path, why)]) for path, why in problems.items()]
 
 
 def _check_chunk(paths: Sequence[str], config: Config) -> list[FileResult]:
@@ -51,15 +61,54 @@ def _check_chunk(paths: Sequence[str], config: Config) -> list[FileResult]:
 
 def check_files(paths: Sequence[str], config: Config, jobs: int | None = None) -> list[FileResult]:
     """Check files, in a process pool of ``jobs`` workers (all cores when ``None``) for
-    large inputs; results come back in input order, whatever the pool does."""
+    large inputs; results come back in input order, whatever the pool does. Should a
+    worker die (out of memory, a crash in native code), the files it may have held are
+    checked again one by one, so that only the culprit is lost (as an internal error)."""
     workers = min(jobs or os.cpu_count() or 1, max(1, len(paths) // 4))
     if workers <= 1 or len(paths) < _POOL_THRESHOLD:
         return _check_chunk(paths, config)
     size = max(1, min(64, len(paths) // (workers * 8)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    checked: list[list[FileResult] | None] = []
     with ProcessPoolExecutor(workers) as pool:
-        results = pool.map(_check_chunk, chunks, [config] * len(chunks))
-        return [result for chunk in results for result in chunk]
+        futures = [pool.submit(_check_chunk, chunk, config) for chunk in chunks]
+        for future in futures:
+            try:
+                checked.append(future.result())
+            except BrokenProcessPool:
+                checked.append(None)
+    lost = [
+        path for chunk, done in zip(chunks, checked, strict=True) if done is None for path in chunk
+    ]
+    again = iter(_check_one_by_one(lost, config))
+    return [
+        result
+        for chunk, done in zip(chunks, checked, strict=True)
+        for result in (done if done is not None else [next(again) for _ in chunk])
+    ]
+
+
+def _check_one_by_one(paths: Sequence[str], config: Config) -> list[FileResult]:
+    """Check files in a worker process, one task each: a file whose check kills the worker
+    is reported, and a fresh worker takes the next file."""
+    results: list[FileResult] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for path in paths:
+            pool = pool or ProcessPoolExecutor(1)
+            try:
+                results.append(pool.submit(check_file, path, config).result())
+            except BrokenProcessPool:
+                pool.shutdown()
+                pool = None
+                reason = (
+                    "the process checking this file died (out of memory, or a crash in native code)"
+                )
+                results.append(FileResult(path, [UnparsableFile.at(path, reason)], reason))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return results
 
 
 def sorted_diagnostics(results: Iterable[FileResult]) -> list[Diagnostic]:
@@ -70,7 +119,11 @@ def lint_paths(
     paths: Sequence[str | os.PathLike[str]], config: Config | None = None, *, jobs: int | None = 1
 ) -> list[Diagnostic]:
     """Check files and folders (walked for Python files, honouring ``config.exclude``) and
-    return every diagnostic sorted by path, line and column."""
+    return every diagnostic sorted by path, line and column. A file or folder that cannot
+    be read, and a file whose check fails inside session-lint, is one SES000 diagnostic;
+    a path that does not exist raises ``session_lint.files.PathNotFound``."""
     config = config or Config()
-    files = discover([os.fspath(p) for p in paths], config.exclude)
-    return sorted_diagnostics(check_files([str(f) for f in files], config, jobs))
+    problems: dict[str, str] = {}
+    files = discover([os.fspath(p) for p in paths], config.exclude, problems=problems)
+    results = check_files([str(f) for f in files], config, jobs)
+    return sorted_diagnostics([*results, *unlistable(problems)])

@@ -7,8 +7,11 @@ so ``--version`` and ``--explain`` start instantly.
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
+import io
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -81,8 +84,27 @@ def _configure(options: argparse.Namespace) -> tuple[Config, Path]:
     return dataclasses.replace(config, **changes), root
 
 
+def _never_fail_to_print(error: UnicodeError) -> tuple[str | bytes, int]:
+    """Print what the stream cannot encode (a path with undecodable bytes, a name in a
+    script the terminal lacks) as its original bytes or as escapes, never as a crash."""
+    try:
+        return codecs.lookup_error("surrogateescape")(error)
+    except UnicodeError:
+        return codecs.lookup_error("backslashreplace")(error)
+
+
+codecs.register_error("session-lint", _never_fail_to_print)
+
+
+def _tolerant(stream: TextIO) -> None:
+    if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
+        stream.reconfigure(errors="session-lint")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    for stream in (out, sys.stderr):
+        _tolerant(stream)
     parser = build_parser()
     options = parser.parse_args(argv)
     try:
@@ -98,16 +120,26 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("session-lint: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except Exception as error:  # a bug of ours: a clear line, the traceback on request
+        if options.verbose:
+            traceback.print_exc(file=sys.stderr)
+        print(
+            f"session-lint: internal error: {type(error).__name__}: {error}"
+            + ("" if options.verbose else " (run with --verbose for the traceback)"),
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -> int:
-    from session_lint.api import check_files, sorted_diagnostics
+    from session_lint.api import check_files, sorted_diagnostics, unlistable
     from session_lint.files import PathNotFound, discover
     from session_lint.output import FORMATS
     from session_lint.output.text import statistics, summary
 
+    problems: dict[str, str] = {}
     try:
-        files = [str(path) for path in discover(options.paths, config.exclude, root)]
+        files = [str(path) for path in discover(options.paths, config.exclude, root, problems)]
     except PathNotFound as missing:
         raise UsageError(f"no such file or folder: {missing}") from None
     status = EXIT_CLEAN
@@ -115,27 +147,43 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
         from session_lint.fix.files import fix_files
 
         outcome = fix_files(files, config, unsafe=options.unsafe_fixes, write=not options.diff)
-        if options.diff:
-            out.write(outcome.diff)
-            return EXIT_FINDINGS if outcome.diff else EXIT_CLEAN
         for failure in outcome.failures:
             print(f"session-lint: error: {failure}", file=sys.stderr)
             status = EXIT_ERROR
-        if outcome.fixed and not options.quiet:
-            print(f"Fixed {len(outcome.fixed)} file(s).", file=sys.stderr)
-    results = check_files(files, config, options.jobs)
+        for declined in outcome.declined:
+            print(f"session-lint: warning: {declined}", file=sys.stderr)
+        if options.verbose:
+            for trace in outcome.tracebacks:
+                print(trace, file=sys.stderr)
+        if options.diff:
+            out.write(outcome.diff)
+            if status == EXIT_ERROR:
+                return status
+            return EXIT_FINDINGS if outcome.diff else EXIT_CLEAN
+        if not options.quiet:
+            for path in outcome.fixed:
+                print(f"Fixed {path}", file=sys.stderr)
+            if outcome.fixed:
+                print(f"Fixed {len(outcome.fixed)} file(s).", file=sys.stderr)
+    results = [*check_files(files, config, options.jobs), *unlistable(problems)]
     diagnostics = sorted_diagnostics(results)
     for result in results:
         if result.internal_error is not None:
             status = EXIT_ERROR
             if options.verbose:
                 print(f"{result.path}:\n{result.internal_error}", file=sys.stderr)
+            else:
+                print(
+                    f"session-lint: internal error while checking {result.path} "
+                    "(reported as SES000; run with --verbose for the traceback)",
+                    file=sys.stderr,
+                )
     if options.statistics and options.format == "text":
         out.write(statistics(diagnostics))
     else:
         out.write(FORMATS[options.format](diagnostics))
     if options.format == "text" and not options.quiet and not options.statistics:
-        out.write(summary(diagnostics, len(files)))
+        out.write(summary(diagnostics, len(files) + len(problems)))
     if diagnostics and status == EXIT_CLEAN:
         status = EXIT_FINDINGS
     return status

@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from session_lint.config import Config
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
-from session_lint.parsing import TooDeep, parse_module
+from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.prefilter import prefilter_for
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
@@ -53,6 +53,8 @@ def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
         return parse_module(source)
     except TooDeep as error:
         return unparsable(path, f"nested too deeply: {error}", 1, 0)
+    except TooLarge as error:
+        return unparsable(path, str(error), 1, 0)
     except cst.ParserSyntaxError as error:
         return unparsable(path, f"syntax error: {error.message}", error.raw_line, error.raw_column)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection
 from typing import TypeVar
+
+import libcst as cst
 
 from session_lint.config import Config
 from session_lint.engine import check_module, parse
@@ -28,27 +31,73 @@ def fix_source(
 ) -> Source:
     """The source with every fixable finding repaired: safe fixes, and unsafe ones too when
     ``unsafe``. ``bytes`` in, ``bytes`` out in the file's own encoding, BOM and newlines.
-    Unparsable input comes back unchanged."""
+    Unparsable input comes back unchanged, and so does a file that no fix can change
+    safely (see ``fix_source_or_reason``)."""
+    return fix_source_or_reason(source, path, config, unsafe=unsafe)[0]
+
+
+def fix_source_or_reason(
+    source: Source,
+    path: str = "<string>",
+    config: Config | None = None,
+    *,
+    unsafe: bool = False,
+) -> tuple[Source, str | None]:
+    """``fix_source``, and why a file with fixes to make was left as it is: libcst cannot
+    reproduce its text byte for byte (a rewrite would change code the fix does not touch),
+    or a fix would not parse or compile where the original did (a bug in session-lint).
+    The text returned is always the original or a fully fixed version of it."""
     config = config or Config()
     allowed: Collection[Applicability] = (
         (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
     )
     current = source
+    compiles = None  # whether the original compiles; computed only when there is a fix
     for _ in range(MAX_ROUNDS):
         module = parse(current, path)
         if isinstance(module, Diagnostic):
-            return current
+            if current is source:
+                return source, None
+            return source, f"internal error in session-lint: the fix does not parse ({module})"
         checked = check_module(module, path, config, honour_noqa=True)
         if checked.analysis is None or not checked.diagnostics:
-            return current
+            return current, None
         findings = [checked.findings[d] for d in checked.diagnostics if d in checked.findings]
         planner = Planner(module, checked.analysis.names, checked.analysis.index)
         planner.plan(findings, allowed, companions=checked.analysis.findings)
         if not planner.edits:
-            return current
+            return current, None
+        text = _text(module, current)
+        # libcst drops a last lone-CR newline: put it back; any other loss is not ours to make
+        lost = current[len(text) :] if current.startswith(text) else None
+        if lost not in ("", b"", "\r", b"\r"):
+            return source, (
+                "libcst cannot reproduce this file byte for byte (e.g. a form feed before "
+                "code), so rewriting it would change more than the fix"
+            )
         fixed = apply_edits(module, planner.edits)
-        result: Source = fixed.bytes if isinstance(current, bytes) else fixed.code
+        result: Source = _text(fixed, current)
+        if lost and not result.endswith(lost):
+            result += lost
         if result == current:
-            return current
+            return current, None
+        if compiles is None:
+            compiles = _compiles(source)
+        if compiles and not _compiles(result):
+            return source, "internal error in session-lint: the fix does not compile"
         current = result
-    return current
+    return current, None
+
+
+def _text(module: cst.Module, like: Source) -> Source:
+    return module.bytes if isinstance(like, bytes) else module.code
+
+
+def _compiles(source: str | bytes) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
+        try:
+            compile(source, "<fix>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+    return True

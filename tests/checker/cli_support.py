@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -13,15 +14,30 @@ BIN = Path(sys.executable).parent
 
 
 def session_lint(
-    *args: str, cwd: Path | None = None, script: bool = False
+    *args: str,
+    cwd: Path | None = None,
+    script: bool = False,
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m session_lint ARGS`` (or the installed console script)."""
+    """``python -m session_lint ARGS`` (or the installed console script); ``env`` adds to
+    the environment, ``preexec_fn`` runs in the child before the command (e.g. limits)."""
     command: Sequence[str] = (
         [str(BIN / "session-lint"), *args]
         if script
         else [sys.executable, "-m", "session_lint", *args]
     )
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=300)
+    environment = None if env is None else {**os.environ, **env}
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=environment,
+        preexec_fn=preexec_fn,
+    )
 
 
 def flake8(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
