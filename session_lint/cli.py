@@ -10,6 +10,7 @@ import argparse
 import codecs
 import dataclasses
 import io
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -120,6 +121,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("session-lint: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (`session-lint | head`): stop quietly
+        _discard_stdout()
+        return EXIT_ERROR
     except Exception as error:  # a bug of ours: a clear line, the traceback on request
         if options.verbose:
             traceback.print_exc(file=sys.stderr)
@@ -129,6 +133,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit fails no more."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file: nothing will flush into a pipe
+        pass
 
 
 def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -> int:

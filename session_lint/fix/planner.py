@@ -46,6 +46,10 @@ class Planner:
         self.index = index
         self.edits = Edits()
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
+        # the module's resolver and ambient-getter calls, found once: a scan per finding
+        # made a module with many findings quadratic (1,500 took half a minute)
+        self._resolver_calls: list[cst.Call] | None = None
+        self._ambient_calls: list[cst.Call] = []
 
     # ----------------------------------------------------------------- entry point
     def plan(
@@ -223,18 +227,15 @@ class Planner:
         """How this module can name the resolver, scheduling an import if it must."""
         names = self.names
         resolver = names.resolver_name
-        for call in self._calls():
-            if names.resolver.matches(names.table.qualify(call.func)):
-                return self.module.code_for_node(call.func), None  # as the module calls it
+        for call in self._resolver_and_ambient_calls()[0][:1]:
+            return self.module.code_for_node(call.func), None  # as the module calls it
         for local, qualified in names.table.aliases.items():
             if names.resolver.matches(qualified):
                 return local, None  # imported, maybe under an alias, but not called yet
         if resolver in self.index.module_functions:
             return resolver, None
         ambient_calls = [hint] if isinstance(hint, cst.Call) else []
-        ambient_calls += [
-            c for c in self._calls() if names.ambient.matches(names.table.qualify(c.func))
-        ]
+        ambient_calls += self._resolver_and_ambient_calls()[1]
         for call in ambient_calls:
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
                 # `sessions.current_session_id()` -> `sessions.resolve_session_id(...)`
@@ -246,8 +247,18 @@ class Planner:
                 return resolver, (stripped, resolver, len(home) - len(stripped))
         return None
 
-    def _calls(self) -> list[cst.Call]:
-        return [node for node in self._parent_map() if isinstance(node, cst.Call)]
+    def _resolver_and_ambient_calls(self) -> tuple[list[cst.Call], list[cst.Call]]:
+        if self._resolver_calls is None:
+            names = self.names
+            self._resolver_calls = []
+            for node in self._parent_map():
+                if isinstance(node, cst.Call):
+                    qualified = names.table.qualify(node.func)
+                    if names.resolver.matches(qualified):
+                        self._resolver_calls.append(node)
+                    if names.ambient.matches(qualified):
+                        self._ambient_calls.append(node)
+        return self._resolver_calls, self._ambient_calls
 
     # ----------------------------------------------------------------- tree helpers
     def _statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:

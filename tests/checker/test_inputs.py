@@ -15,6 +15,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 import tokenize
 from pathlib import Path
 
@@ -431,25 +432,31 @@ def _limit_memory(limit: int) -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
 def test_a_file_that_kills_its_worker_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     # Under a 1 GiB memory limit, libcst's parser aborts the whole process (a Rust
-    # allocation failure) on this file, which CPython accepts (2,500 nested powers).
-    # The worker dies; its files are checked again one by one, so only this one is lost.
-    (tmp_path / "heavy.py").write_text(BUGGY + "x = " + "2**" * 2500 + "2\n")
+    # allocation failure) on this file, which CPython accepts (two chains of 2,800
+    # powers, about 2 GB to parse). The worker dies; its files are checked again one by
+    # one, so only this one is lost. (Should Python's allocator fail first, the MemoryError
+    # is caught in the worker: the same file is reported, as an internal error.)
+    (tmp_path / "heavy.py").write_text(BUGGY + ("x = " + "2**" * 2800 + "2\n") * 2)
     for index in range(40):
         (tmp_path / f"m{index:02d}.py").write_text(BUGGY if index % 5 == 0 else "x = 1\n")
     args = ("--format", "json", "-j", "2", ".")
     limit = lambda: _limit_memory(2**30)  # noqa: E731
     result = session_lint(*args, cwd=tmp_path, preexec_fn=limit)
     rows = {r["path"]: (r["code"], r["message"]) for r in json.loads(result.stdout)}
-    assert rows.pop("heavy.py") == (
-        "SES000",
+    code, message = rows.pop("heavy.py")
+    assert code == "SES000"
+    assert message in (
         "cannot check this file: the process checking this file died "
         "(out of memory, or a crash in native code)",
+        "cannot check this file: internal error in session-lint: MemoryError: ",
     )
     assert rows == {f"m{i:02d}.py": rows[f"m{i:02d}.py"] for i in range(0, 40, 5)}
     assert {code for code, _ in rows.values()} == {"SES001"}
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "internal error while checking heavy.py" in result.stderr
     assert "--verbose" in result.stderr
+    verbose = session_lint("--verbose", *args, cwd=tmp_path, preexec_fn=limit)
+    assert verbose.returncode == 2 and "heavy.py:\n" in verbose.stderr
 
 
 def test_an_internal_error_in_one_file_does_not_end_the_run(tmp_path: Path) -> None:
@@ -493,6 +500,41 @@ def test_paths_the_terminal_cannot_print(tmp_path: Path) -> None:
                 assert b"caf\xe9.py:5:11: SES001" in result.stdout
                 codec = encoding.split(":")[0]
                 assert "modulé.py".encode(codec, "backslashreplace") in result.stdout
+
+
+def _many_findings(count: int) -> str:
+    function = BUGGY.split("\n\n\n", 1)[1]
+    return (
+        BUGGY.split("\n", 1)[0]
+        + "\n"
+        + "".join("\n\n" + function.replace("def f(", f"def f{i}(") for i in range(count))
+    )
+
+
+def test_many_findings_in_one_file_cost_linear_time(tmp_path: Path) -> None:
+    # the fix planner scanned the whole module for every finding: 2,000 findings took a
+    # minute; now a few seconds (the bound leaves room for a loaded machine)
+    source = _many_findings(2000)
+    started = time.monotonic()
+    assert _codes(source) == ["SES001"] * 2000
+    assert time.monotonic() - started < 30
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path) -> None:
+    # `session-lint . | head`: far more output than a pipe holds, and nobody reads it
+    for index in range(8):
+        (tmp_path / f"m{index}.py").write_text(_many_findings(100))
+    for output in ("text", "json"):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "session_lint", "--format", output, "."],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        assert process.wait(timeout=300) == 2
+        assert process.stderr.read() == b""
 
 
 def test_noqa_semantics() -> None:
