@@ -31,7 +31,7 @@ def _decodes(source: bytes) -> bool:
     try:
         codec = codecs.lookup(encoding)
         source.decode(codec.name)
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, ValueError):  # any UnicodeError: `idna` and `undefined` raise bare ones
         return False
     return codec.name not in {
         "utf-16",

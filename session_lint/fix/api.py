@@ -67,7 +67,10 @@ def fix_source_or_reason(
         planner.plan(findings, allowed, companions=checked.analysis.findings)
         if not planner.edits:
             return current, None
-        text = _text(module, current)
+        try:
+            text = _text(module, current)
+        except (UnicodeError, LookupError) as error:  # decodes, but does not encode back
+            return source, f"cannot write this file back in its own encoding ({error})"
         # libcst drops a last lone-CR newline: put it back; any other loss is not ours to make
         lost = current[len(text) :] if current.startswith(text) else None
         if lost not in ("", b"", "\r", b"\r"):
@@ -76,7 +79,10 @@ def fix_source_or_reason(
                 "code), so rewriting it would change more than the fix"
             )
         fixed = apply_edits(module, planner.edits)
-        result: Source = _text(fixed, current)
+        try:
+            result: Source = _text(fixed, current)
+        except (UnicodeError, LookupError) as error:  # the fix's text is not encodable
+            return source, f"cannot write the fix in this file's encoding ({error})"
         if lost and not result.endswith(lost):
             result += lost
         if result == current:

@@ -29,7 +29,7 @@ def _text(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
+    except (SyntaxError, LookupError, ValueError):  # any UnicodeError, not only decoding's
         return data.decode("utf-8", errors="replace")
 
 

@@ -9,6 +9,7 @@ test needs a file or folder root cannot read, it uses a real failure root still 
 
 from __future__ import annotations
 
+import encodings.aliases
 import io
 import json
 import os
@@ -26,7 +27,7 @@ from session_lint import lint_paths
 from session_lint.api import check_file
 from session_lint.config import Config
 from session_lint.engine import lint_source
-from session_lint.fix.api import fix_source
+from session_lint.fix.api import fix_source, fix_source_or_reason
 from session_lint.noqa import filter_noqa, suppressed_codes
 from session_lint.parsing import MAX_SOURCE_BYTES
 from session_lint.types import Diagnostic
@@ -130,6 +131,11 @@ def test_fix_keeps_encoding_bom_and_newlines(tmp_path: Path, source: bytes) -> N
     [
         (b"x = '\xe9'\n" + DISPATCH.encode(), "cannot decode"),
         (b"# coding: no-such-codec\n" + DISPATCH.encode(), "cannot decode"),
+        # codecs that raise a bare UnicodeError crashed the prefilter and the diff
+        (b"# coding: undefined\n" + DISPATCH.encode(), "cannot decode"),
+        (b"# coding: punycode\n" + DISPATCH.encode(), "cannot decode"),
+        (b"# coding: zlib_codec\n" + DISPATCH.encode(), "not a text encoding"),
+        (("x = 1\n" + DISPATCH).encode("utf-16"), "cannot decode"),
         (DISPATCH.encode() + b"def (:\n", "syntax error"),
         (b"\x00\x01binary" + DISPATCH.encode(), ""),
         (DISPATCH.encode() + b"x = " + b"(" * 15000 + b"1" + b")" * 15000 + b"\n", "nested"),
@@ -139,6 +145,24 @@ def test_fix_keeps_encoding_bom_and_newlines(tmp_path: Path, source: bytes) -> N
 def test_unreadable_text_is_one_ses000(source: bytes, reason: str) -> None:
     (diagnostic,) = lint_source(source, path="odd.py")
     assert diagnostic.code == "SES000" and reason in diagnostic.message
+
+
+# every codec Python knows, including the odd ones: binary-to-binary codecs, codecs that
+# raise a bare UnicodeError (`undefined`, `punycode`) or decode but cannot encode back
+# (`idna`, which crashed --fix), escape codecs, EBCDIC, UTF-7, UTF-16
+CODECS = sorted(
+    set(encodings.aliases.aliases.values())
+    | {"undefined", "punycode", "idna", "unicode_escape", "raw_unicode_escape", "utf_8_sig"}
+)
+
+
+def test_every_coding_cookie_is_checked_or_ses000() -> None:
+    for codec in CODECS:
+        source = f"# -*- coding: {codec} -*-\n".encode() + BUGGY.encode()
+        diagnostics = lint_source(source, path="odd.py")
+        assert [d.code for d in diagnostics] in (["SES000"], ["SES001"]), codec
+        fixed, why = fix_source_or_reason(source, path="odd.py")
+        assert fixed == source or (why is None and _codes(fixed) == []), codec
 
 
 def test_a_file_that_cannot_hold_a_finding_is_not_parsed() -> None:
