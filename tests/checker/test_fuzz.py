@@ -4,6 +4,7 @@ Random grammar text almost never holds a dispatch, so on its own it would only e
 the byte prefilter. The splicing tests therefore put generated code where the engine must
 analyse it: around a dispatching module, inside a dispatching function's body, and before
 a dispatch at module level (which makes the engine interpret every generated statement).
+A byte-level test damages a buggy module (newlines, NULs, cookies, brackets, quotes).
 
 The ``ci`` profile runs a bounded number of examples per test (the whole file in well under
 a minute); ``dev`` runs its own default, and ``SESSION_LINT_FUZZ_EXAMPLES=N`` sets any
@@ -58,7 +59,7 @@ def budget(ci_examples: int) -> settings:
 ALL_RULES = Config(select=("SES",))
 
 
-def _compiles(source: str) -> bool:
+def _compiles(source: str | bytes) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -181,7 +182,7 @@ def test_generated_code_inside_a_dispatching_function(
     check_never_crashes(into_function(generated, code, at_end))
 
 
-@budget(ci_examples=100)
+@budget(ci_examples=70)
 @given(hypothesmith.from_grammar())
 def test_generated_module_with_a_module_level_dispatch(code: str) -> None:
     # a module-level dispatch makes the engine interpret the whole generated module
@@ -195,6 +196,51 @@ def test_generated_functions_next_to_a_dispatch(function: str, generated: Genera
     check_never_crashes(generated.source + "\n\n" + function)
     body = textwrap.dedent(function)
     check_never_crashes(into_function(generated, body, at_end=False))
+
+
+# byte-level damage to a buggy module: newline styles, form feeds, NULs, undecodable
+# bytes, BOMs, cookies, unbalanced brackets and quotes, new syntax, stray control bytes
+_PIECES = [
+    *(b"\r", b"\r\n", b"\x0c", b"\t", b"\x00", b"\xff", b"\xef\xbb\xbf", b"\\", b"\x1b"),
+    *(b"'", b'"', b'"""', b"(", b")", b"[", b"]", b"{", b"}", b":", b"=", b":=", b"@"),
+    *(b"\n", b"\n    ", b" ", b"#", b"# coding: latin-1\n", b"\xe9", "\u00e9\u2028".encode()),
+    *(b"lambda:", b"not ", b"await ", b"yield", b"*", b"**", b"async ", b"f'{", b"}'", b"t'"),
+    b"match x:\n case 1:\n  pass\n",
+]
+_BUGGY = (
+    b"from runtime import current_session_id\n\n\n"
+    b"def f(client, runtime_opts):\n"
+    b"    sid = current_session_id()\n"
+    b'    payload = {"session_id": sid}\n'
+    b'    return client.execute("t", payload, {"session_id": sid})\n'
+)
+
+
+@st.composite
+def damaged_modules(draw: st.DrawFn) -> bytes:
+    data = bytearray(_BUGGY)
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(data)))
+        piece = draw(st.sampled_from(_PIECES) | st.binary(min_size=1, max_size=4))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if action == "insert":
+            data[at:at] = piece
+        elif action == "delete":
+            del data[at : at + draw(st.integers(1, 8))]
+        else:
+            data[at : at + len(piece)] = piece
+    return bytes(data)
+
+
+@budget(ci_examples=120)
+@given(damaged_modules())
+def test_damaged_bytes(source: bytes) -> None:
+    for config in (Config(), ALL_RULES):
+        lint_source(source, path="fuzz.py", config=config)
+    fixed = fix_source(source, path="fuzz.py", config=ALL_RULES, unsafe=True)
+    assert isinstance(fixed, bytes)
+    if fixed != source and _compiles(source):
+        assert _compiles(fixed), f"the fix broke compilable code:\n{source!r}\n---\n{fixed!r}"
 
 
 def test_fixture_files_survive_the_fuzz_checks() -> None:
