@@ -1,6 +1,6 @@
 """Side-by-side timings of session-lint against its baselines, in one run.
 
-    python benchmarks/run.py [--rounds N] [--quick]
+    python benchmarks/run.py [--rounds N] [--quick] [--only 1|2|3|4 ...]
 
 Each pair of commands is run alternately (A, B, B, A, ...) so that machine noise hits
 both sides alike; the script prints each side's median wall time and the ratio A/B:
@@ -125,58 +125,73 @@ def peak_rss_kib(command: Sequence[str]) -> int:
     return int(result.stdout.strip())
 
 
+def whole_stdlib(files: list[str], rounds: int, quick: bool) -> bool:
+    return compare(
+        "1. whole standard library: session-lint vs ruff --select F (no cache)",
+        [tool("session-lint"), "--quiet", *files],
+        [tool("ruff"), "check", "--no-cache", "--select", "F", "--exit-zero", *files],
+        rounds,
+        1.0,
+    )
+
+
+def flake8_plugin(files: list[str], rounds: int, quick: bool) -> bool:
+    subset = files[:: 12 if quick else 6]
+    flake8 = tool("flake8")
+    return compare(
+        f"2. flake8 with and without the SES plugin ({len(subset)} files)",
+        [flake8, "--select", "F,SES", "--exit-zero", *subset],
+        [flake8, "--select", "F", "--exit-zero", *subset],
+        rounds,
+        1.03,
+    )
+
+
+def worst_case(files: list[str], rounds: int, quick: bool) -> bool:
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = [str(p) for p in worst_case_corpus(Path(scratch) / "x1", 1)]
+        parse_script = Path(scratch) / "parse_only.py"
+        parse_script.write_text(PARSE_ONLY)
+        return compare(
+            f"3. worst case, every file dispatches ({len(paths)} files, 2 processes)",
+            [tool("session-lint"), "--quiet", "-j", "2", *paths],
+            [sys.executable, str(parse_script), *paths],
+            rounds,
+            1.3,
+        )
+
+
+def memory(files: list[str], rounds: int, quick: bool) -> bool:
+    session_lint = tool("session-lint")
+    with tempfile.TemporaryDirectory() as scratch:
+        one = [str(p) for p in worst_case_corpus(Path(scratch) / "x1", 1)]
+        four = [str(p) for p in worst_case_corpus(Path(scratch) / "x4", 4)]
+        small = peak_rss_kib([session_lint, "--quiet", "-j", "2", *one])
+        large = peak_rss_kib([session_lint, "--quiet", "-j", "2", *four])
+    growth = large / small
+    print("\n4. peak RSS of the largest process, worst-case corpus")
+    print(f"  1x ({len(one)} files): {small / 1024:6.1f} MiB")
+    print(f"  4x ({len(four)} files): {large / 1024:6.1f} MiB   growth {growth:.2f}x")
+    return growth <= 1.25
+
+
+BENCHMARKS = {"1": whole_stdlib, "2": flake8_plugin, "3": worst_case, "4": memory}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="3 rounds, smaller subsets")
+    parser.add_argument(
+        "--only", choices=sorted(BENCHMARKS), action="append", help="run just these (repeatable)"
+    )
     options = parser.parse_args(argv)
     rounds = 3 if options.quick else options.rounds
-    session_lint = tool("session-lint")
     files = [str(p) for p in stdlib_files()]
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"corpus: {len(files)} standard-library files")
-    results = [
-        compare(
-            "1. whole standard library: session-lint vs ruff --select F (no cache)",
-            [session_lint, "--quiet", *files],
-            [tool("ruff"), "check", "--no-cache", "--select", "F", "--exit-zero", *files],
-            rounds,
-            1.0,
-        )
-    ]
-    subset = files[:: 12 if options.quick else 6]
-    flake8 = tool("flake8")
-    results.append(
-        compare(
-            f"2. flake8 with and without the SES plugin ({len(subset)} files)",
-            [flake8, "--select", "F,SES", "--exit-zero", *subset],
-            [flake8, "--select", "F", "--exit-zero", *subset],
-            rounds,
-            1.03,
-        )
-    )
-    with tempfile.TemporaryDirectory() as scratch:
-        one = worst_case_corpus(Path(scratch) / "x1", 1)
-        parse_script = Path(scratch) / "parse_only.py"
-        parse_script.write_text(PARSE_ONLY)
-        paths = [str(p) for p in one]
-        results.append(
-            compare(
-                f"3. worst case, every file dispatches ({len(paths)} files, 2 processes)",
-                [session_lint, "--quiet", "-j", "2", *paths],
-                [sys.executable, str(parse_script), *paths],
-                rounds,
-                1.3,
-            )
-        )
-        four = worst_case_corpus(Path(scratch) / "x4", 4)
-        small = peak_rss_kib([session_lint, "--quiet", "-j", "2", *paths])
-        large = peak_rss_kib([session_lint, "--quiet", "-j", "2", *map(str, four)])
-        growth = large / small
-        print("\n4. peak RSS of the largest process, worst-case corpus")
-        print(f"  1x ({len(paths)} files): {small / 1024:6.1f} MiB")
-        print(f"  4x ({len(four)} files): {large / 1024:6.1f} MiB   growth {growth:.2f}x")
-        results.append(growth <= 1.25)
+    chosen = options.only or sorted(BENCHMARKS)
+    results = [BENCHMARKS[key](files, rounds, options.quick) for key in chosen]
     return 0 if all(results) else 1
 
 
