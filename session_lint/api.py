@@ -66,9 +66,14 @@ def check_file(path: str, config: Config) -> FileResult:
 
 def internal_error(path: str, error: BaseException) -> FileResult:
     """The SES000 result for a file whose check failed inside session-lint."""
-    reason = f"internal error in session-lint: {type(error).__name__}: {error}"
     trace = "".join(traceback.format_exception(error))
-    return FileResult(path, [UnparsableFile.at(path, reason)], trace)
+    return FileResult(path, [internal_error_diagnostic(path, error)], trace)
+
+
+def internal_error_diagnostic(path: str, error: BaseException) -> Diagnostic:
+    """The SES000 diagnostic saying that checking ``path`` failed inside session-lint."""
+    reason = f"internal error in session-lint: {type(error).__name__}: {error}"
+    return UnparsableFile.at(path, reason)
 
 
 def unlistable(problems: dict[str, str]) -> list[FileResult]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from session_lint import __version__
+from session_lint.api import internal_error_diagnostic
 from session_lint.config import Config, config_from_mapping
 from session_lint.prefilter import prefilter_for
 
@@ -75,5 +76,9 @@ class Plugin:
             return  # flake8 already read the lines: a substring scan is all this file costs
         from session_lint.engine import lint_source
 
-        for d in lint_source(source, path=self.filename, config=self.config, honour_noqa=False):
+        try:
+            found = lint_source(source, path=self.filename, config=self.config, honour_noqa=False)
+        except Exception as error:  # a bug of ours: one SES000 for this file, as the CLI says
+            found = [internal_error_diagnostic(self.filename, error)]
+        for d in found:
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
