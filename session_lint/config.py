@@ -43,6 +43,16 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # built in code, it gets the checks a configuration file gets: a bad name would
+        # otherwise surface as a failure inside every file checked
+        table = {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, field_name in (*_LIST_KEYS.items(), *_STRING_KEYS.items())
+            if (value := getattr(self, field_name)) is not None
+        }
+        validated_values(table, "Config")
+
 
 # ----------------------------------------------------------------------------- loading
 
@@ -77,6 +87,11 @@ _DICT_KEY_KEYS = ("session-key", "runtime-key")
 def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
     """Build a ``Config`` from a ``[tool.session-lint]`` table (or the same keys from
     flake8's options), validating every key and value; ``source`` names where it came from."""
+    return Config(**validated_values(table, source))  # type: ignore[arg-type]
+
+
+def validated_values(table: Mapping[str, object], source: str) -> dict[str, object]:
+    """The ``Config`` field values of a table, or ``ConfigError`` naming the bad key."""
     values: dict[str, object] = {}
     for key, value in table.items():
         if key in _STRING_KEYS:
@@ -109,7 +124,7 @@ def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
     for key in ("ambient", "sinks"):
         if key in values and not values[key]:
             raise ConfigError(f"{source}: `{key}` must name at least one function")
-    return Config(**values)  # type: ignore[arg-type]
+    return values
 
 
 _CODE_PREFIX = re.compile(r"^SES\d{0,3}$", re.IGNORECASE)

@@ -153,3 +153,18 @@ def test_flake8_and_toml_share_one_validator() -> None:
     assert config_from_mapping({"sinks": ["send"]}, "x") == Config(sinks=("send",))
     with pytest.raises(ConfigError, match="flake8 options: `resolver`"):
         config_from_mapping({"resolver": ""}, "flake8 options")
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"resolver": "class"}, "resolver"),
+        ({"ambient": ("not a name",)}, "ambient"),
+        ({"sinks": ()}, "sinks"),
+        ({"session_key": 'a"b'}, "session-key"),
+        ({"select": ("XYZ",)}, "select"),
+    ],
+)
+def test_a_config_built_in_code_is_validated_too(fields: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError, match=f"`{key}`"):
+        Config(**fields)  # type: ignore[arg-type]

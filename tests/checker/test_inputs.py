@@ -25,7 +25,7 @@ import pytest
 
 from session_lint import lint_paths
 from session_lint.api import check_file
-from session_lint.config import Config
+from session_lint.config import Config, ConfigError
 from session_lint.engine import lint_source
 from session_lint.fix.api import fix_source, fix_source_or_reason
 from session_lint.noqa import filter_noqa, suppressed_codes
@@ -484,10 +484,13 @@ def test_a_file_that_kills_its_worker_is_reported_and_the_run_goes_on(tmp_path: 
 
 
 def test_an_internal_error_in_one_file_does_not_end_the_run(tmp_path: Path) -> None:
-    # A Config built in code skips the file's validation: `class` as the resolver's name
-    # makes the fix planner build code that does not parse, a genuine failure in the
-    # engine, for every file that has a finding. It stays with that file.
-    broken = Config(resolver="class")
+    # `class` as the resolver's name makes the fix planner build code that does not parse,
+    # a genuine failure in the engine, for every file that has a finding; `Config` refuses
+    # that name, so the test forces it past validation. The failure stays with that file.
+    with pytest.raises(ConfigError, match="resolver"):
+        Config(resolver="class")
+    broken = Config()
+    object.__setattr__(broken, "resolver", "class")
     (tmp_path / "buggy.py").write_text(BUGGY)
     (tmp_path / "clean.py").write_text(
         DISPATCH.replace("s}", "sid}").replace("{}", "{'session_id': sid}")
