@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from session_lint.config import Config
+from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.files import Unreadable, discover, read_source
 from session_lint.prefilter import prefilter_for
 from session_lint.rules import UnparsableFile
@@ -153,7 +153,7 @@ def lint_paths(
     return every diagnostic sorted by path, line and column. A file or folder that cannot
     be read, and a file whose check fails inside session-lint, is one SES000 diagnostic;
     a path that does not exist raises ``session_lint.files.PathNotFound``."""
-    config = config or Config()
+    config = config or DEFAULT_CONFIG
     problems: dict[str, str] = {}
     files = discover([os.fspath(p) for p in paths], config.exclude, problems=problems)
     results = check_files([str(f) for f in files], config, jobs)

@@ -147,6 +147,10 @@ def _string_list(key: str, value: object, source: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value)
 
 
+# built once: a Config validates itself on construction, and the per-file path uses this one
+DEFAULT_CONFIG = Config()
+
+
 def find_config_file(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` with a ``[tool.session-lint]`` table, walking up."""
     for folder in (start, *start.parents):
@@ -170,7 +174,7 @@ def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Co
     if path is None:
         path = find_config_file((start or Path.cwd()).resolve())
         if path is None:
-            return Config(), None
+            return DEFAULT_CONFIG, None
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)

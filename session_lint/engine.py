@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from session_lint.config import Config
+from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
 from session_lint.parsing import TooDeep, TooLarge, parse_module
@@ -38,7 +38,7 @@ def lint_source(
     diagnostics sorted by position. Never raises for bad input: an unparsable file is one
     ``SES000`` diagnostic. Text that cannot hold a finding is not even parsed (see
     ``prefilter``)."""
-    config = config or Config()
+    config = config or DEFAULT_CONFIG
     if not prefilter_for(config).may_find(source):
         return []
     module = parse(source, path)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from session_lint import __version__
 from session_lint.api import internal_error_diagnostic
-from session_lint.config import Config, config_from_mapping
+from session_lint.config import DEFAULT_CONFIG, Config, config_from_mapping
 from session_lint.prefilter import prefilter_for
 
 # flake8 option name -> [tool.session-lint] key; both paths validate through one function
@@ -34,7 +34,7 @@ _OPT_IN = ["SES008", "SES009"]
 class Plugin:
     name = "session-lint"
     version = __version__
-    config: ClassVar[Config] = Config()
+    config: ClassVar[Config] = DEFAULT_CONFIG
 
     def __init__(self, tree: object, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename

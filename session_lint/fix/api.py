@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import libcst as cst
 
-from session_lint.config import Config
+from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.engine import check_module, parse
 from session_lint.fix.edits import apply_edits
 from session_lint.fix.planner import Planner
@@ -47,7 +47,7 @@ def fix_source_or_reason(
     reproduce its text byte for byte (a rewrite would change code the fix does not touch),
     or a fix would not parse or compile where the original did (a bug in session-lint).
     The text returned is always the original or a fully fixed version of it."""
-    config = config or Config()
+    config = config or DEFAULT_CONFIG
     allowed: Collection[Applicability] = (
         (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
     )

@@ -556,7 +556,7 @@ class Interpreter:
             if arg.keyword is not None and arg.keyword.value == key:
                 return Mapping(self.to_session(value, arg.value), assumed=True)
         sessions = {
-            id(value): value
+            value
             for arg, value in zip(node.args, values, strict=True)
             if arg.keyword is None
             and not arg.star
@@ -564,7 +564,7 @@ class Interpreter:
             and value.origin is not Origin.OPAQUE  # any other expression: not known a session
         }
         if len(sessions) == 1:
-            return Mapping(next(iter(sessions.values())), assumed=True)
+            return Mapping(sessions.pop(), assumed=True)
         return TOP
 
     def _eval_dict_call(self, node: cst.Call, values: list[Value]) -> Value:

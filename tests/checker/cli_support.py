@@ -11,6 +11,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 BIN = Path(sys.executable).parent
+# a module with one ambient-session dispatch: SES001 at 5:11
+BUGGY = (
+    "from runtime import current_session_id\n"
+    "\n"
+    "\n"
+    "def ping(client):\n"
+    "    sid = current_session_id()\n"
+    '    return client.execute("t", {"session_id": sid}, {"session_id": sid})\n'
+)
 
 
 def session_lint(

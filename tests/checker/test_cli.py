@@ -8,16 +8,8 @@ from pathlib import Path
 import pytest
 
 from session_lint.registry import all_rules
-from tests.checker.cli_support import FIXTURES, session_lint
+from tests.checker.cli_support import BUGGY, FIXTURES, session_lint
 
-BUGGY = (
-    "from runtime import current_session_id\n"
-    "\n"
-    "\n"
-    "def ping(client):\n"
-    "    sid = current_session_id()\n"
-    '    return client.execute("t", {"session_id": sid}, {"session_id": sid})\n'
-)
 CLEAN = "def add(a, b):\n    return a + b\n"
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from session_lint.fix.api import fix_source
 from session_lint.fix.write import Changed, write_atomically
-from tests.checker.cli_support import session_lint
+from tests.checker.cli_support import BUGGY, session_lint
 from tests.checker.os_support import (
     immutable,
     immutable_problem,
@@ -32,14 +32,6 @@ from tests.checker.os_support import (
     unprivileged_problem,
 )
 
-BUGGY = (
-    "from runtime import current_session_id\n"
-    "\n"
-    "\n"
-    "def ping(client):\n"
-    "    sid = current_session_id()\n"
-    '    return client.execute("t", {"session_id": sid}, {"session_id": sid})\n'
-)
 FIXED = fix_source(BUGGY)
 PADDING = "# " + "x" * 76 + "\n"
 
@@ -87,12 +79,18 @@ def _wait_for_a_write(process: subprocess.Popen[str], paths: list[Path], source:
         time.sleep(0.002)
 
 
-def test_a_killed_run_leaves_every_file_untouched_or_fully_fixed(tmp_path: Path) -> None:
+def _many_big_buggy_files(folder: Path) -> tuple[list[Path], str, str]:
+    """60 big buggy modules (a run takes long enough to be caught mid-way), their text
+    and their fixed text."""
     source = _big(1000)
-    fixed = fix_source(source)
-    paths = [tmp_path / f"m{i:03d}.py" for i in range(60)]
+    paths = [folder / f"m{i:03d}.py" for i in range(60)]
     for path in paths:
         path.write_text(source)
+    return paths, source, fix_source(source)
+
+
+def test_a_killed_run_leaves_every_file_untouched_or_fully_fixed(tmp_path: Path) -> None:
+    paths, source, fixed = _many_big_buggy_files(tmp_path)
     process = _fix_in_background(tmp_path, "-q")
     try:
         _wait_for_a_write(process, paths, source)
@@ -105,11 +103,7 @@ def test_a_killed_run_leaves_every_file_untouched_or_fully_fixed(tmp_path: Path)
 
 
 def test_an_interrupted_run_says_so_and_keeps_files_whole(tmp_path: Path) -> None:
-    source = _big(1000)
-    fixed = fix_source(source)
-    paths = [tmp_path / f"m{i:03d}.py" for i in range(60)]
-    for path in paths:
-        path.write_text(source)
+    paths, source, fixed = _many_big_buggy_files(tmp_path)
     process = _fix_in_background(tmp_path)
     _wait_for_a_write(process, paths, source)
     process.send_signal(signal.SIGINT)

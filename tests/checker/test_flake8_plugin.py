@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.checker.cli_support import flake8
+from tests.checker.cli_support import BUGGY, flake8
 
-BUGGY = (
-    "from runtime import current_session_id\n"
-    "\n"
-    "\n"
-    "def ping(client):\n"
-    "    sid = current_session_id()\n"
-    '    return client.execute("t", {"session_id": sid}, {"session_id": sid})\n'
-)
 BUILDER = (
     "from runtime import current_session_id\n"
     "\n"

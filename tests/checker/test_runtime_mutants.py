@@ -17,6 +17,7 @@ import libcst as cst
 import pytest
 
 from session_lint.engine import lint_source
+from session_lint.fix.api import fix_source
 
 CALLS = Path(__file__).resolve().parents[2] / "runtime" / "calls.py"
 AMBIENT_IMPORT = "from runtime.context import current_session_id\n"
@@ -175,6 +176,16 @@ def test_a_broken_path_is_flagged_where_it_breaks(mutant: Mutant) -> None:
         f"{mutant.id}: expected {mutant.expected} in lines {start}-{end}, got "
         f"{[(d.line, d.code) for d in diagnostics]}"
     )
+
+
+def test_routing_after_an_unseen_builder_gets_no_automatic_fix() -> None:
+    # the payload comes from `function_payload(...)` in another module: that it carries
+    # the session key is inferred, so reading it back for routing would be a guess
+    module = cst.parse_module(CALLS.read_text(encoding="utf-8"))
+    mutated = module.visit(_Mutator("call", raw_override_as_routing)).code
+    (missing,) = [d for d in lint_source(mutated) if d.code == "SES006"]
+    assert missing.fix is None
+    assert fix_source(mutated) == mutated
 
 
 def _line_span(source: str, function: str) -> tuple[int, int]:

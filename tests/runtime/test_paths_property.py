@@ -31,16 +31,37 @@ def lattice(
     return runtime.current_session_id()
 
 
+def fresh_flow_options(
+    override: str | None, extra: dict[str, int], fresh_auto: bool
+) -> dict[str, Any]:
+    """Start the flow with no context session (and maybe a new auto-session); the call's
+    ``**opts`` carrying ``override`` and the other routing options ``extra``."""
+    runtime.clear_current()
+    if fresh_auto:
+        runtime.clear_auto_session()
+    runtime_opts: dict[str, Any] = dict(extra)
+    if override is not None:
+        runtime_opts["session_id"] = override
+    return {"__runtime__": runtime_opts} if runtime_opts or override is not None else {}
+
+
+def invoke(
+    path: CallPath, opts: dict[str, Any], ref_session: str | None, context: str | None
+) -> None:
+    """Run ``path`` with a ref of ``ref_session``, inside ``context`` when there is one."""
+    if context is None:
+        path.invoke(make_ref(ref_session), opts)
+    else:
+        with runtime.with_session(context):
+            path.invoke(make_ref(ref_session), opts)
+
+
 def run(
     path: CallPath, opts: dict[str, Any], ref_session: str | None, context: str | None
 ) -> RecordingClient:
     client = RecordingClient()
     with runtime.using_client(client):
-        if context is None:
-            path.invoke(make_ref(ref_session), opts)
-        else:
-            with runtime.with_session(context):
-                path.invoke(make_ref(ref_session), opts)
+        invoke(path, opts, ref_session, context)
     return client
 
 
@@ -61,14 +82,7 @@ def test_payload_and_routing_sessions_are_the_lattice_answer(
     context: str | None,
     fresh_auto: bool,
 ) -> None:
-    runtime.clear_current()
-    if fresh_auto:
-        runtime.clear_auto_session()
-    runtime_opts: dict[str, Any] = dict(extra)
-    if override is not None:
-        runtime_opts["session_id"] = override
-    opts = {"__runtime__": runtime_opts} if runtime_opts or override is not None else {}
-
+    opts = fresh_flow_options(override, extra, fresh_auto)
     client = run(path, opts, ref_session, context)
 
     expected = lattice(path, override, ref_session, context)
@@ -90,11 +104,7 @@ def test_an_invalid_override_raises_before_any_dispatch(
 ) -> None:
     client = RecordingClient()
     with runtime.using_client(client), pytest.raises(InvalidSessionIdError) as info:
-        if context is None:
-            path.invoke(make_ref(ref_session), {"__runtime__": {"session_id": bad}})
-        else:
-            with runtime.with_session(context):
-                path.invoke(make_ref(ref_session), {"__runtime__": {"session_id": bad}})
+        invoke(path, {"__runtime__": {"session_id": bad}}, ref_session, context)
     assert info.value.source == "__runtime__['session_id']"
     assert client.calls == []
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -25,10 +24,15 @@ from tests.runtime.support import (
     CallPath,
     CounterBinding,
     Tap,
-    make_ref,
 )
 from tests.runtime.test_local_client_machine import LIMIT, LocalClientMachine
-from tests.runtime.test_paths_property import lattice, optional_sessions, sessions
+from tests.runtime.test_paths_property import (
+    fresh_flow_options,
+    invoke,
+    lattice,
+    optional_sessions,
+    sessions,
+)
 
 FEW = settings(max_examples=20)
 routing_extras = st.dictionaries(
@@ -66,22 +70,12 @@ def test_through_the_pool_every_path_sends_the_lattice_session(
     context: str | None,
     fresh_auto: bool,
 ) -> None:
-    runtime.clear_current()
-    if fresh_auto:
-        runtime.clear_auto_session()
-    runtime_opts: dict[str, Any] = dict(extra)
-    if override is not None:
-        runtime_opts["session_id"] = override
-    opts = {"__runtime__": runtime_opts} if runtime_opts or override is not None else {}
+    opts = fresh_flow_options(override, extra, fresh_auto)
     tap = Tap(pool)
     # The table's targets are partly fictional (``sympy``, ``ref-1``): the workers may
     # answer with an error, which must be a runtime error and never a hang.
     with runtime.using_client(tap), contextlib.suppress(BridgeError):
-        if context is None:
-            path.invoke(make_ref(ref_session), opts)
-        else:
-            with runtime.with_session(context):
-                path.invoke(make_ref(ref_session), opts)
+        invoke(path, opts, ref_session, context)
 
     expected = lattice(path, override, ref_session, context)
     tools = [tool for tool, _, _ in tap.calls]
