@@ -41,7 +41,7 @@ from runtime.errors import (
     WorkerDiedError,
 )
 from runtime.local_client import LocalClient
-from runtime.pool_client import PoolClient
+from runtime.pool.client import PoolClient
 from runtime.resolve import resolve_session_id
 from runtime.wire import END_OF_STREAM, Ref, StreamRef
 

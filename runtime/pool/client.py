@@ -23,9 +23,9 @@ from runtime.errors import (
     RefNotFoundError,
     WorkerDiedError,
 )
-from runtime.pool_affinity import Affinity
-from runtime.pool_handle import DIED, Call, WorkerHandle
-from runtime.pool_worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
+from runtime.pool.affinity import Affinity
+from runtime.pool.handle import DIED, Call, WorkerHandle
+from runtime.pool.worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
 from runtime.registry import DEFAULT_MAX_REFS_PER_SESSION
 from runtime.wire import TOOL_RELEASE_SESSION
 

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from runtime.adapter import Helper
 from runtime.errors import ClientClosedError, WireEncodingError, WorkerDiedError
-from runtime.pool_worker import CANCEL, DONE, READY, serve
+from runtime.pool.worker import CANCEL, DONE, READY, serve
 
 DIED: Final = "died"
 """Event kind for a call whose worker died; its data is the reason."""

@@ -1,0 +1,9 @@
+"""``PoolClient`` and its parts: worker processes, each running an :class:`Adapter`.
+
+- :mod:`runtime.pool.client`: the client (routing, deadlines, replacement of workers);
+- :mod:`runtime.pool.handle`: one worker as the client sees it (process, pipe, calls);
+- :mod:`runtime.pool.worker`: the worker process's side of the pipe;
+- :mod:`runtime.pool.affinity`: which worker each routing session is pinned to.
+
+The public names (``runtime.PoolClient`` and the errors) are exported by :mod:`runtime`.
+"""
