@@ -10,6 +10,7 @@ or a raised error with :func:`unwrap_response`.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Final
@@ -23,8 +24,16 @@ from runtime.errors import (
     SessionMismatchError,
     error_from_wire,
 )
-from runtime.registry import DEFAULT_MAX_REFS_PER_SESSION, Entry, RefRegistry
+from runtime.registry import (
+    DEFAULT_MAX_REFS,
+    DEFAULT_MAX_REFS_PER_SESSION,
+    Entry,
+    RefOverflow,
+    RefRegistry,
+    RegistryLimits,
+)
 from runtime.wire import (
+    ESCAPED_DICT_TYPE,
     MIN_SUPPORTED_VERSION,
     PROTOCOL_VERSION,
     REF_SCHEMA,
@@ -35,8 +44,13 @@ from runtime.wire import (
     TOOL_RELEASE_REF,
     TOOL_RELEASE_SESSION,
     TOOL_STREAM,
+    TYPE_KEY,
+    WirePath,
     coerce_ref,
+    escape_dict,
+    escaped_items,
     is_ref_wire,
+    unknown_marker,
 )
 
 Response = dict[str, Any]
@@ -57,10 +71,14 @@ def unwrap_response(response: Mapping[str, Any]) -> Any:
 
 
 def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run target code; whatever it raises becomes a ``PythonError``."""
+    """Run target code; whatever it raises becomes a ``PythonError``.
+
+    ``SystemExit`` included: ``sys.exit()`` in target code ends that call, not the caller
+    (or the pool worker). ``KeyboardInterrupt`` still propagates: it is the user's.
+    """
     try:
         return func(*args, **kwargs)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise PythonError.from_exception(exc) from exc
 
 
@@ -69,16 +87,28 @@ class Adapter:
 
     ``lock`` guards the ref registry (``LocalClient`` passes a ``threading.Lock``; a
     single-threaded worker needs none). ``helpers`` maps extra helper names to functions.
+    The registry's bounds (see :mod:`runtime.registry`): ``max_refs_per_session``
+    (``ref_overflow`` says whether a full session errors or evicts), ``max_refs``
+    overall with LRU eviction, ``session_ttl`` seconds of idleness before a session's
+    refs are freed, and ``max_sessions`` holding refs at once. ``clock`` times idleness.
     """
 
     def __init__(
         self,
         *,
         max_refs_per_session: int = DEFAULT_MAX_REFS_PER_SESSION,
+        max_refs: int | None = DEFAULT_MAX_REFS,
+        max_sessions: int | None = None,
+        session_ttl: float | None = None,
+        ref_overflow: RefOverflow = "error",
         lock: AbstractContextManager[Any] | None = None,
         helpers: Mapping[str, Helper] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.registry = RefRegistry(max_refs_per_session, lock)
+        limits = RegistryLimits(
+            max_refs_per_session, max_refs, max_sessions, session_ttl, ref_overflow
+        )
+        self.registry = RefRegistry(limits, lock, clock)
         self._helpers: dict[str, Helper] = {
             "snakebridge.ping": self._ping,
             **(helpers or {}),
@@ -96,6 +126,7 @@ class Adapter:
         """
         try:
             session_id = self._prepare(payload, routed_session)
+            self.registry.touch(session_id)
             if tool == TOOL_CALL:
                 result = self._call(payload, session_id)
             elif tool == TOOL_RELEASE_REF:
@@ -125,6 +156,7 @@ class Adapter:
             if tool != TOOL_STREAM:
                 raise ProtocolError(f"handle_stream runs {TOOL_STREAM}, not {tool!r}")
             session_id = self._prepare(payload, routed_session)
+            self.registry.touch(session_id)
             iterator = _run(iter, self._invoke_function(payload, session_id))
         except Exception as exc:
             return self._failure(exc)
@@ -274,20 +306,25 @@ class Adapter:
         return self._decode(args, session_id), self._decode(kwargs, session_id)
 
     def _decode(self, value: Any, session_id: str) -> Any:
-        """Wire args to Python values; ref wire dicts become the objects they name."""
+        """Wire args to Python values; ref markers become the objects they name."""
         if isinstance(value, list):
             return [self._decode(item, session_id) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if TYPE_KEY not in value:
+            return {key: self._decode(item, session_id) for key, item in value.items()}
         if is_ref_wire(value):
             return self._lookup(value, session_id).obj
-        if isinstance(value, dict):
-            return {key: self._decode(item, session_id) for key, item in value.items()}
-        return value
+        if value[TYPE_KEY] == ESCAPED_DICT_TYPE:
+            items = escaped_items(value).items()
+            return {key: self._decode(item, session_id) for key, item in items}
+        raise unknown_marker(value)
 
     def _encode_result(self, value: Any, payload: Mapping[str, Any], session_id: str) -> Any:
         """JSON-like data is copied out; every other value is stored and sent as a ref."""
         stored: list[str] = []
         try:
-            return self._encode(value, payload, session_id, stored)
+            return self._encode(value, payload, session_id, stored, WirePath())
         except BaseException:
             # Never leave half of a result behind (e.g. when the ref limit hits midway).
             for ref_id in stored:
@@ -295,15 +332,29 @@ class Adapter:
             raise
 
     def _encode(
-        self, value: Any, payload: Mapping[str, Any], session_id: str, stored: list[str]
+        self,
+        value: Any,
+        payload: Mapping[str, Any],
+        session_id: str,
+        stored: list[str],
+        path: WirePath,
     ) -> Any:
         kind = type(value)
         if kind in _JSON_SCALARS:
             return value
         if kind is list or kind is tuple:
-            return [self._encode(item, payload, session_id, stored) for item in value]
+            path.enter(value)
+            items = [self._encode(item, payload, session_id, stored, path) for item in value]
+            path.leave(value)
+            return items
         if kind is dict and all(type(key) is str for key in value):
-            return {k: self._encode(v, payload, session_id, stored) for k, v in value.items()}
+            path.enter(value)
+            encoded = {
+                key: self._encode(item, payload, session_id, stored, path)
+                for key, item in value.items()
+            }
+            path.leave(value)
+            return escape_dict(encoded) if TYPE_KEY in encoded else encoded
         wire_kind = STREAM_REF_TYPE if isinstance(value, Iterator) else REF_TYPE
         wire = self._store(value, wire_kind, payload, session_id)
         stored.append(wire["id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import difflib
 import traceback as _traceback
 from typing import Any
 
@@ -41,6 +42,27 @@ class InvalidSessionIdError(BridgeError, ValueError):
         return {**super().to_wire(), "source": self.source, "value": repr(self.value)}
 
 
+class InvalidRuntimeOptionError(BridgeError, ValueError):
+    """A ``__runtime__`` option the runtime does not know, or one this client cannot honour.
+
+    ``key`` is the offending option; ``known`` the options the runtime accepts.
+    """
+
+    def __init__(self, key: str, known: tuple[str, ...], message: str | None = None) -> None:
+        super().__init__(message or _unknown_option_message(key, known))
+        self.key = key
+        self.known = known
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**super().to_wire(), "key": self.key, "known": list(self.known)}
+
+
+def _unknown_option_message(key: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown __runtime__ option {key!r}{hint}; known options: {', '.join(known)}"
+
+
 class InvalidRefError(BridgeError, ValueError):
     """A value that should be a ref (or its wire form) is malformed or of the wrong kind."""
 
@@ -55,6 +77,10 @@ class SessionMismatchError(BridgeError):
 
 class RefLimitError(BridgeError):
     """A session already holds the maximum number of refs the worker allows."""
+
+
+class SessionLimitError(BridgeError):
+    """A new session would exceed the worker's ``max_sessions`` (idle ones already freed)."""
 
 
 class ProtocolError(BridgeError):
@@ -110,6 +136,7 @@ _SIMPLE_KINDS: dict[str, type[BridgeError]] = {
         RefNotFoundError,
         SessionMismatchError,
         RefLimitError,
+        SessionLimitError,
         ProtocolError,
         WireEncodingError,
         CallTimeoutError,
@@ -129,6 +156,10 @@ def error_from_wire(data: dict[str, Any]) -> BridgeError:
         )
     if kind == "InvalidSessionIdError":
         return InvalidSessionIdError(str(data.get("source", "?")), data.get("value"), message)
+    if kind == "InvalidRuntimeOptionError":
+        known = data.get("known")
+        names = tuple(str(name) for name in known) if isinstance(known, list) else ()
+        return InvalidRuntimeOptionError(str(data.get("key", "?")), names, message)
     cls = _SIMPLE_KINDS.get(str(kind))
     if cls is None:
         return ProtocolError(f"worker reported an unknown error kind {kind!r}: {message}")

@@ -1,4 +1,10 @@
-"""Wire format: protocol constants, ``Ref``/``StreamRef``, and value encoding both ways."""
+"""Wire format: protocol constants, ``Ref``/``StreamRef``, and value encoding both ways.
+
+A dict with a ``__type__`` key is a protocol marker (ref, stream ref, end of stream or
+escaped dict) and nothing else: a data dict that happens to hold ``__type__`` travels
+wrapped as ``{"__type__": "dict", "__schema__": 1, "value": {...}}`` and is unwrapped on
+arrival, so no user value can forge a marker.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypeGuard
 
-from runtime.errors import InvalidRefError, WireEncodingError
+from runtime.errors import InvalidRefError, ProtocolError, WireEncodingError
 
 PROTOCOL_VERSION: Final = 1
 MIN_SUPPORTED_VERSION: Final = 1
@@ -21,6 +27,11 @@ TOOL_RELEASE_SESSION: Final = "snakebridge.release_session"
 REF_TYPE: Final = "ref"
 STREAM_REF_TYPE: Final = "stream_ref"
 STREAM_END_TYPE: Final = "stream_end"
+ESCAPED_DICT_TYPE: Final = "dict"
+TYPE_KEY: Final = "__type__"
+
+MAX_WIRE_DEPTH: Final = 100
+"""Deepest nesting of lists and dicts sent as data (either way); deeper raises."""
 
 
 class EndOfStream(enum.Enum):
@@ -115,37 +126,108 @@ def coerce_ref(value: object) -> Ref:
     raise InvalidRefError(f"expected a Ref, StreamRef or ref wire dict, got {type(value).__name__}")
 
 
+class WirePath:
+    """The containers being encoded, outermost first: catches cycles and runaway nesting.
+
+    Without it a list that contains itself, or data thousands of levels deep, would end
+    in a bare ``RecursionError`` from somewhere inside the runtime.
+    """
+
+    __slots__ = ("_open",)
+
+    def __init__(self) -> None:
+        self._open: set[int] = set()
+
+    def enter(self, container: object) -> None:
+        key = id(container)
+        if key in self._open:
+            raise WireEncodingError(
+                f"a {type(container).__name__} that contains itself cannot be sent as data"
+            )
+        if len(self._open) >= MAX_WIRE_DEPTH:
+            raise WireEncodingError(
+                f"data nested deeper than {MAX_WIRE_DEPTH} levels cannot be sent; pass it"
+                " flatter, or keep it on the worker as a ref"
+            )
+        self._open.add(key)
+
+    def leave(self, container: object) -> None:
+        self._open.discard(id(container))
+
+
+def escape_dict(encoded: dict[str, Any]) -> dict[str, Any]:
+    """Wrap a data dict whose keys include ``__type__``, so no reader takes it for a marker."""
+    return {TYPE_KEY: ESCAPED_DICT_TYPE, "__schema__": REF_SCHEMA, "value": encoded}
+
+
+def escaped_items(wire: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The data dict inside an :func:`escape_dict` wrapper."""
+    value = wire.get("value")
+    if not isinstance(value, Mapping):
+        raise ProtocolError(f"escaped dict without a 'value' mapping: {wire!r}")
+    return value
+
+
+def unknown_marker(wire: Mapping[str, Any]) -> ProtocolError:
+    """The error for a wire dict with a ``__type__`` no writer produces."""
+    return ProtocolError(f"unknown wire marker __type__={wire.get(TYPE_KEY)!r}")
+
+
 def encode_value(value: object) -> Any:
-    """Client-side encoding: JSON-like values pass (tuples become lists), refs become wire dicts."""
+    """Client-side encoding: JSON-like values pass (tuples become lists), refs become wire dicts.
+
+    A dict that holds a ``__type__`` key is escaped, so data never passes for a ref.
+    """
+    try:
+        return _encode(value, WirePath())
+    except RecursionError:
+        # The caller's own stack was already deep: still a clear error, not a traceback.
+        raise WireEncodingError("data too deeply nested to send from here") from None
+
+
+def _encode(value: object, path: WirePath) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Ref):
         return value.to_wire_format()
     if isinstance(value, list | tuple):
-        return [encode_value(item) for item in value]
+        path.enter(value)
+        items = [_encode(item, path) for item in value]
+        path.leave(value)
+        return items
     if isinstance(value, Mapping):
+        path.enter(value)
         encoded: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise WireEncodingError(f"dict keys sent to a worker must be str, got {key!r}")
-            encoded[key] = encode_value(item)
-        return encoded
+            encoded[key] = _encode(item, path)
+        path.leave(value)
+        return escape_dict(encoded) if TYPE_KEY in encoded else encoded
     raise WireEncodingError(
         f"cannot send a {type(value).__name__} to a worker: pass JSON-like data or a Ref"
     )
 
 
 def decode_value(value: object) -> Any:
-    """Client-side decoding: wire dicts become ``Ref``/``StreamRef``/``END_OF_STREAM``."""
+    """Client-side decoding: markers become ``Ref``/``StreamRef``/``END_OF_STREAM``.
+
+    Only a dict with a ``__type__`` key is a marker; escaped data dicts come back as
+    they were sent.
+    """
     if isinstance(value, list):
         return [decode_value(item) for item in value]
     if isinstance(value, Mapping):
-        kind = value.get("__type__")
+        if TYPE_KEY not in value:
+            return {key: decode_value(item) for key, item in value.items()}
+        kind = value[TYPE_KEY]
         if kind == REF_TYPE:
             return Ref.from_wire_format(value)
         if kind == STREAM_REF_TYPE:
             return StreamRef.from_wire_format(value)
         if kind == STREAM_END_TYPE:
             return END_OF_STREAM
-        return {key: decode_value(item) for key, item in value.items()}
+        if kind == ESCAPED_DICT_TYPE:
+            return {key: decode_value(item) for key, item in escaped_items(value).items()}
+        raise unknown_marker(value)
     return value

@@ -10,10 +10,13 @@ from typing import Any
 
 import runtime
 from runtime import Ref, StreamRef
+from runtime.options import RUNTIME_OPTIONS
 
 CUSTOM_SESSION = "custom_override_session_123"
 CONTEXT_SESSION = "context_session_456"
 REF_SESSION = "ref_embedded_session"
+ROUTING_OPTIONS = [key for key in RUNTIME_OPTIONS if key != "session_id"]
+"""The ``__runtime__`` options other than the session: passed on to routing as given."""
 
 
 class TestMathModule:

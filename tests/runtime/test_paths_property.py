@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import runtime
 from runtime import InvalidSessionIdError
-from tests.runtime.support import PATHS, CallPath, RecordingClient, make_ref
+from tests.runtime.support import PATHS, ROUTING_OPTIONS, CallPath, RecordingClient, make_ref
 
 sessions = st.text(min_size=1, max_size=8)
 optional_sessions = st.one_of(st.none(), sessions)
@@ -69,7 +69,7 @@ def run(
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 @given(
     override=optional_sessions,
-    extra=st.dictionaries(st.sampled_from(["timeout", "pool"]), st.integers(), max_size=2),
+    extra=st.dictionaries(st.sampled_from(ROUTING_OPTIONS), st.integers(), max_size=2),
     ref_session=optional_sessions,
     context=optional_sessions,
     fresh_auto=st.booleans(),

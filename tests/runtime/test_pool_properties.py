@@ -21,6 +21,7 @@ from tests.runtime.pool_support import closing_pool, session
 from tests.runtime.support import (
     PATHS,
     PATHS_BY_NAME,
+    ROUTING_OPTIONS,
     CallPath,
     CounterBinding,
     Tap,
@@ -35,9 +36,7 @@ from tests.runtime.test_paths_property import (
 )
 
 FEW = settings(max_examples=20)
-routing_extras = st.dictionaries(
-    st.sampled_from(["timeout", "pool"]), st.integers(1, 30), max_size=2
-)
+routing_extras = st.dictionaries(st.sampled_from(ROUTING_OPTIONS), st.integers(1, 30), max_size=2)
 
 _pool: PoolClient | None = None
 
