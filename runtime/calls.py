@@ -6,10 +6,11 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from runtime.auto_session import has_ended_sessions, note_dispatch, take_ended_sessions
 from runtime.bindings import binding_info, class_binding_info
-from runtime.client import get_client
+from runtime.client import RuntimeClient, get_client
 from runtime.context import check_session_id, clear_auto_session, peek_auto_session
-from runtime.errors import BridgeError, InvalidRefError, SessionMismatchError
+from runtime.errors import BridgeError, InvalidRefError, PythonError, SessionMismatchError
 from runtime.options import ensure_session_opt, reject_call_args, split_opts
 from runtime.payloads import (
     class_payload,
@@ -42,6 +43,15 @@ from runtime.wire import (
 )
 
 
+def _client(session_id: str) -> RuntimeClient:
+    """The client for a dispatch under ``session_id``, noted if it is the auto-session."""
+    if has_ended_sessions():
+        release_ended_sessions()
+    client = get_client()
+    note_dispatch(session_id, client)
+    return client
+
+
 def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"{what} must be a non-empty str, got {value!r}")
@@ -64,7 +74,7 @@ def call(module: object, function: str, args: Sequence[Any] = (), **opts: Any) -
         session_id,
     )
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def call_dynamic(module_path: str, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:
@@ -80,7 +90,7 @@ def call_dynamic(module_path: str, function: str, args: Sequence[Any] = (), **op
         session_id,
     )
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def get_module_attr(module: object, attr: str, **opts: Any) -> Any:
@@ -91,7 +101,7 @@ def get_module_attr(module: object, attr: str, **opts: Any) -> Any:
     target = _name(module, "module") if isinstance(module, str) else binding_info(module)
     payload = module_attr_payload(target, _name(attr, "attr"), idempotent, session_id)
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def call_class(
@@ -110,7 +120,7 @@ def call_class(
         session_id,
     )
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    result = decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    result = decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
     if function == "__init__" and not isinstance(result, Ref):
         raise InvalidRefError(f"constructor of {binding.python_class} returned {result!r}")
     return result
@@ -130,7 +140,7 @@ def call_method(ref: RefLike, method: str, args: Sequence[Any] = (), **opts: Any
         session_id,
     )
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def get_attr(ref: RefLike, attr: str, **opts: Any) -> Any:
@@ -141,7 +151,7 @@ def get_attr(ref: RefLike, attr: str, **opts: Any) -> Any:
     session_id = resolve_session_id(runtime_opts, ref)
     payload = get_attr_payload(ref, _name(attr, "attr"), idempotent, session_id)
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def set_attr(ref: RefLike, attr: str, value: Any, **opts: Any) -> None:
@@ -154,7 +164,7 @@ def set_attr(ref: RefLike, attr: str, value: Any, **opts: Any) -> None:
         ref, _name(attr, "attr"), encode_value(value), idempotent, session_id
     )
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    get_client().execute(TOOL_CALL, payload, routing_opts)
+    _client(session_id).execute(TOOL_CALL, payload, routing_opts)
 
 
 def call_helper(
@@ -186,7 +196,7 @@ def _call_helper_mapping(helper: str, args: Sequence[Any], helper_kwargs: Mappin
         helper, encode_args(args), encode_kwargs(helper_kwargs), False, session_id
     )
     routing_opts = ensure_session_opt(None, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def _call_helper_keywords(helper: str, args: Sequence[Any], opts: Mapping[str, Any]) -> Any:
@@ -196,7 +206,7 @@ def _call_helper_keywords(helper: str, args: Sequence[Any], opts: Mapping[str, A
         helper, encode_args(args, extra_args), encode_kwargs(kwargs), idempotent, session_id
     )
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def stream(
@@ -230,7 +240,7 @@ def stream(
     def on_item(item: Any) -> None:
         callback(decode_value(item))
 
-    get_client().execute_stream(TOOL_STREAM, payload, on_item, routing_opts)
+    _client(session_id).execute_stream(TOOL_STREAM, payload, on_item, routing_opts)
 
 
 def _stream_dynamic(
@@ -240,21 +250,24 @@ def _stream_dynamic(
     callback: Callable[[Any], object],
     opts: Mapping[str, Any],
 ) -> None:
-    # Only the override is forwarded to stream_next; the stream ref carries its session.
+    # Iterates what iter() of the result gives, as the binding form does on the worker.
+    # Only the override is forwarded to later calls; each ref carries its session.
     runtime_opts = split_opts(opts)[3]
     result = call_dynamic(module_path, function, args, **opts)
-    if isinstance(result, list):
-        for item in result:
-            callback(item)
-        return
     if not isinstance(result, Ref):
-        raise TypeError(f"{module_path}.{function} returned {result!r}, which is not iterable")
+        _stream_data(result, callback, runtime_opts)
+        return
     if isinstance(result, StreamRef):
         handle = result
     else:
-        handle = call_method(result, "__iter__", __runtime__=runtime_opts)
-        release_ref(result, __runtime__=runtime_opts)
+        try:
+            handle = call_dynamic("builtins", "iter", [result], __runtime__=runtime_opts)
+        finally:
+            # The iterable itself is no longer needed once iterated, or when it cannot be.
+            with contextlib.suppress(BridgeError):
+                release_ref(result, __runtime__=runtime_opts)
         if not isinstance(handle, StreamRef):
+            _release_refs_in(handle, runtime_opts)
             raise InvalidRefError(f"iter() of {result!r} gave {handle!r}, not a stream ref")
     finished = False
     try:
@@ -268,17 +281,52 @@ def _stream_dynamic(
                 release_ref(handle, __runtime__=runtime_opts)
 
 
+def _stream_data(
+    result: Any, callback: Callable[[Any], object], runtime_opts: Mapping[str, Any] | None
+) -> None:
+    """Stream a result that came back as data, iterating it as ``iter()`` would."""
+    try:
+        items = list(iter(result))
+    except TypeError as exc:
+        # The binding form reports this from the worker: the same error here.
+        raise PythonError.from_exception(exc) from None
+    if isinstance(result, dict):
+        _release_refs_in(list(result.values()), runtime_opts)  # iter() yields only the keys
+    delivered = 0
+    try:
+        for item in items:
+            callback(item)
+            delivered += 1
+    finally:
+        # Items never delivered (the callback raised) must not leave refs behind.
+        _release_refs_in(items[delivered + 1 :], runtime_opts)
+
+
+def _release_refs_in(value: Any, runtime_opts: Mapping[str, Any] | None) -> None:
+    if isinstance(value, Ref):
+        with contextlib.suppress(BridgeError):
+            release_ref(value, __runtime__=runtime_opts)
+    elif isinstance(value, list):
+        for item in value:
+            _release_refs_in(item, runtime_opts)
+    elif isinstance(value, dict):
+        _release_refs_in(list(value.values()), runtime_opts)
+
+
 def stream_next(stream_ref: RefLike, **opts: Any) -> Any:
     """The next item of a stream, or ``END_OF_STREAM`` (the worker then frees the stream)."""
     stream_ref = coerce_ref(stream_ref)
     if not isinstance(stream_ref, StreamRef):
         raise InvalidRefError(f"stream_next needs a StreamRef, got {stream_ref!r}")
-    kwargs, _idempotent, extra_args, runtime_opts = split_opts(opts)
+    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
     reject_call_args("stream_next", kwargs, extra_args)
+    if idempotent:
+        # Advancing a stream twice skips an item: a retry would be wrong, so say so.
+        raise TypeError("stream_next is never idempotent: it cannot take idempotent=True")
     session_id = resolve_session_id(runtime_opts, stream_ref)
     payload = stream_next_payload(stream_ref, session_id)
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(get_client().execute(TOOL_CALL, payload, routing_opts))
+    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
 
 
 def release_ref(ref: RefLike, **opts: Any) -> bool:
@@ -289,7 +337,7 @@ def release_ref(ref: RefLike, **opts: Any) -> bool:
     session_id = resolve_session_id(runtime_opts, ref)
     payload = release_ref_payload(ref, session_id)
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return bool(get_client().execute(TOOL_RELEASE_REF, payload, routing_opts))
+    return bool(_client(session_id).execute(TOOL_RELEASE_REF, payload, routing_opts))
 
 
 def release_session(session_id: str, **opts: Any) -> int:
@@ -308,7 +356,7 @@ def release_session(session_id: str, **opts: Any) -> int:
         )
     payload = release_session_payload(session_id)
     routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return int(get_client().execute(TOOL_RELEASE_SESSION, payload, routing_opts))
+    return int(_client(session_id).execute(TOOL_RELEASE_SESSION, payload, routing_opts))
 
 
 def release_auto_session(**opts: Any) -> str | None:
@@ -322,3 +370,21 @@ def release_auto_session(**opts: Any) -> str | None:
     release_session(session_id, **opts)
     clear_auto_session()
     return session_id
+
+
+def release_ended_sessions() -> int:
+    """Release, on every client they used, the auto-sessions of flows that have ended.
+
+    Runs before each dispatch anyway; call it to free them now (e.g. before a snapshot).
+    Returns how many sessions were released. A client that refuses (closed) is skipped.
+    """
+    ended = take_ended_sessions()
+    for session_id, clients in ended:
+        payload = release_session_payload(session_id)
+        routing_opts = ensure_session_opt(None, session_id)
+        for client_ref in clients:
+            client = client_ref()
+            if client is not None:
+                with contextlib.suppress(BridgeError):
+                    client.execute(TOOL_RELEASE_SESSION, payload, routing_opts)
+    return len(ended)

@@ -2,30 +2,44 @@
 
 A context session set by :func:`with_session` follows ``contextvars`` rules: it is
 copied into asyncio tasks created inside the block and never leaks out of it. The
-auto-session belongs to the flow (thread or asyncio task) that created it; a task or
-thread that inherits a context never reuses its parent's auto-session, so two flows
-never share refs by accident.
+auto-session (see :mod:`runtime.auto_session`) is read when there is none.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
-import threading
 import uuid
-import weakref
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
+from runtime.auto_session import (
+    AUTO_PREFIX,
+    auto_session_id,
+    clear_auto_session,
+    peek_auto_session,
+)
 from runtime.errors import InvalidSessionIdError
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = [
+    "AUTO_PREFIX",
+    "SessionContext",
+    "SessionScope",
+    "auto_session_id",
+    "check_session_id",
+    "clear_auto_session",
+    "clear_current",
+    "current_context",
+    "current_session_id",
+    "new_session_id",
+    "peek_auto_session",
+    "with_session",
+]
 
-AUTO_PREFIX = "auto_"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -35,14 +49,10 @@ class SessionContext:
     session_id: str
 
 
-@dataclass(frozen=True)
-class _AutoSession:
-    session_id: str
-    owner: weakref.ref[object]
-
-
 _context: ContextVar[SessionContext | None] = ContextVar("runtime_session_context", default=None)
-_auto: ContextVar[_AutoSession | None] = ContextVar("runtime_auto_session", default=None)
+_open_scopes: ContextVar[tuple[tuple[SessionScope, Token[SessionContext | None]], ...]] = (
+    ContextVar("runtime_open_session_scopes", default=())
+)
 
 
 def check_session_id(value: object, source: str) -> str:
@@ -74,41 +84,9 @@ def current_session_id() -> str:
     return auto_session_id()
 
 
-def auto_session_id() -> str:
-    """This flow's auto-session id (``auto_<uuid>``), created on first use."""
-    owner = _flow_owner()
-    auto = _auto.get()
-    if auto is None or auto.owner() is not owner:
-        auto = _AutoSession(new_session_id(AUTO_PREFIX), weakref.ref(owner))
-        _auto.set(auto)
-    return auto.session_id
-
-
-def peek_auto_session() -> str | None:
-    """This flow's auto-session id if it exists; never creates one."""
-    auto = _auto.get()
-    if auto is None or auto.owner() is not _flow_owner():
-        return None
-    return auto.session_id
-
-
 def clear_current() -> None:
     """Forget the context session in the current context (an enclosing block restores it)."""
     _context.set(None)
-
-
-def clear_auto_session() -> None:
-    """Forget this flow's auto-session without releasing its refs (see release_auto_session)."""
-    _auto.set(None)
-
-
-def _flow_owner() -> object:
-    # A flow is the running asyncio task, else the thread.
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no running event loop in this thread
-        task = None
-    return task if task is not None else threading.current_thread()
 
 
 class SessionScope:
@@ -118,11 +96,13 @@ class SessionScope:
         if session_id is not None:
             check_session_id(session_id, "with_session(session_id)")
         self._requested = session_id
-        self._tokens: list[Token[SessionContext | None]] = []
 
     def __enter__(self) -> str:
         session_id = self._requested or new_session_id()
-        self._tokens.append(_context.set(SessionContext(session_id)))
+        token = _context.set(SessionContext(session_id))
+        # The token is kept in the context, not on the object: one scope object may be
+        # entered by several threads or tasks at once, each restoring its own outer one.
+        _open_scopes.set((*_open_scopes.get(), (self, token)))
         return session_id
 
     def __exit__(
@@ -131,7 +111,13 @@ class SessionScope:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        _context.reset(self._tokens.pop())
+        scopes = _open_scopes.get()
+        for index in range(len(scopes) - 1, -1, -1):
+            if scopes[index][0] is self:
+                _open_scopes.set(scopes[:index] + scopes[index + 1 :])
+                _context.reset(scopes[index][1])
+                return
+        raise RuntimeError("with_session(...) exited in a flow that did not enter it")
 
     def __call__(self, func: F) -> F:
         # Each call gets its own scope, so a generated id is fresh per call.
