@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,7 +23,8 @@ class LocalClient:
     Target code runs in the calling thread, where nothing can stop it, so a
     ``__runtime__`` ``timeout`` is refused (``InvalidRuntimeOptionError``) rather than
     silently not enforced; ``ignore_timeout=True`` runs such calls unbounded, for code
-    written for ``PoolClient``. The registry bounds are the :class:`Adapter`'s.
+    written for ``PoolClient``. The registry bounds (and ``clock``, which times
+    ``session_ttl``) are the :class:`Adapter`'s.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class LocalClient:
         ref_overflow: RefOverflow = "error",
         ignore_timeout: bool = False,
         helpers: Mapping[str, Helper] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.adapter = Adapter(
             max_refs_per_session=max_refs_per_session,
@@ -44,6 +47,7 @@ class LocalClient:
             ref_overflow=ref_overflow,
             lock=threading.Lock(),
             helpers=helpers,
+            clock=clock,
         )
         self._ignore_timeout = ignore_timeout
 

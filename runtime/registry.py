@@ -180,9 +180,12 @@ class RefRegistry:
         """Note that ``session_id`` made a call, so its refs do not expire while in use."""
         if self.limits.session_ttl is None:
             return
+        dropped: list[Entry] = []
         with self._lock:
+            self._expire(dropped)  # first: a call must not revive a session already expired
             if session_id in self._sessions:
                 self._touch(session_id)
+        dropped.clear()
 
     def expire_idle(self) -> int:
         """Free every session idle for longer than ``session_ttl``; return how many refs."""
