@@ -26,7 +26,12 @@ from runtime.errors import (
 from runtime.pool.affinity import Affinity
 from runtime.pool.handle import DIED, Call, WorkerHandle
 from runtime.pool.worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
-from runtime.registry import DEFAULT_MAX_REFS_PER_SESSION
+from runtime.registry import (
+    DEFAULT_MAX_REFS,
+    DEFAULT_MAX_REFS_PER_SESSION,
+    RefOverflow,
+    RegistryLimits,
+)
 from runtime.wire import TOOL_RELEASE_SESSION
 
 ROUTING_SOURCE = "routing opts['session_id']"
@@ -46,6 +51,8 @@ class PoolClient:
     with ``WorkerDiedError``, is replaced, and its sessions' refs are reported lost. Use it
     as a context manager, or call :meth:`close`. Threads may share one client; ``helpers``
     must be picklable (module-level functions), as they are sent to the workers.
+    ``max_refs_per_session``, ``max_refs``, ``max_sessions``, ``session_ttl`` and
+    ``ref_overflow`` bound each worker's ref registry, as for :class:`Adapter`.
     """
 
     def __init__(
@@ -53,6 +60,10 @@ class PoolClient:
         workers: int = 2,
         *,
         max_refs_per_session: int = DEFAULT_MAX_REFS_PER_SESSION,
+        max_refs: int | None = DEFAULT_MAX_REFS,
+        max_sessions: int | None = None,
+        session_ttl: float | None = None,
+        ref_overflow: RefOverflow = "error",
         helpers: Mapping[str, Helper] | None = None,
         timeout: float | None = None,
         start_method: str = "spawn",
@@ -60,8 +71,10 @@ class PoolClient:
     ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be an int >= 1, got {workers!r}")
-        if max_refs_per_session < 1:
-            raise ValueError(f"max_refs_per_session must be >= 1, got {max_refs_per_session}")
+        # Each worker's registry gets these bounds (see runtime.registry); checked here.
+        self._limits = RegistryLimits(
+            max_refs_per_session, max_refs, max_sessions, session_ttl, ref_overflow
+        )
         self._timeout = check_timeout(timeout, "PoolClient(timeout=...)")
         self._helpers = dict(helpers or {})
         try:
@@ -71,7 +84,6 @@ class PoolClient:
                 f"helpers must be picklable to reach the worker processes: {exc}"
             ) from exc
         self._context = multiprocessing.get_context(start_method)
-        self._max_refs = max_refs_per_session
         self._start_timeout = start_timeout
         self._cond = threading.Condition()
         self._affinity = Affinity(workers)
@@ -301,7 +313,7 @@ class PoolClient:
         return WorkerHandle(
             index,
             self._context,
-            self._max_refs,
+            self._limits,
             self._helpers,
             on_done=self._call_done,
             on_exit=self._worker_exited,

@@ -21,6 +21,7 @@ from typing import Any, Final
 from runtime.adapter import Helper
 from runtime.errors import ClientClosedError, WireEncodingError, WorkerDiedError
 from runtime.pool.worker import CANCEL, DONE, READY, serve
+from runtime.registry import RegistryLimits
 
 DIED: Final = "died"
 """Event kind for a call whose worker died; its data is the reason."""
@@ -66,7 +67,7 @@ class WorkerHandle:
         self,
         index: int,
         context: BaseContext,
-        max_refs_per_session: int,
+        limits: RegistryLimits,
         helpers: Mapping[str, Helper],
         on_done: OnDone,
         on_exit: OnExit,
@@ -84,7 +85,7 @@ class WorkerHandle:
         self._conn, child = context.Pipe()
         self._process = context.Process(  # type: ignore[attr-defined]
             target=serve,
-            args=(child, max_refs_per_session, dict(helpers)),
+            args=(child, limits, dict(helpers)),
             name=f"runtime-pool-worker-{index}",
         )
         try:

@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Final
 
 from runtime.adapter import Adapter, Helper, Response
+from runtime.registry import RegistryLimits
 
 CALL: Final = "call"
 STREAM: Final = "stream"
@@ -36,11 +37,18 @@ class _Cancelled(Exception):
     """Raised out of a stream's ``emit`` when its caller gave up on it."""
 
 
-def serve(conn: Connection, max_refs_per_session: int, helpers: Mapping[str, Helper]) -> None:
+def serve(conn: Connection, limits: RegistryLimits, helpers: Mapping[str, Helper]) -> None:
     """Process entry point: answer requests on ``conn`` until told to stop or orphaned."""
     # Ctrl-C reaches the whole process group; the client decides when its workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    adapter = Adapter(max_refs_per_session=max_refs_per_session, helpers=helpers)
+    adapter = Adapter(
+        max_refs_per_session=limits.max_refs_per_session,
+        max_refs=limits.max_refs,
+        max_sessions=limits.max_sessions,
+        session_ttl=limits.session_ttl,
+        ref_overflow=limits.ref_overflow,
+        helpers=helpers,
+    )
     try:
         conn.send((READY, 0, os.getpid()))
         _Worker(conn, adapter).run()

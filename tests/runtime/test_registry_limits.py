@@ -15,6 +15,7 @@ from runtime import (
     SessionLimitError,
 )
 from runtime.registry import LOST_NOTES, RefRegistry, RegistryLimits
+from tests.runtime.pool_support import closing_pool
 from tests.runtime.support import CounterBinding
 
 SESSIONS = 20_000
@@ -143,3 +144,16 @@ def test_a_session_limit_error_crosses_a_process_boundary() -> None:
     with pytest.raises(SessionLimitError) as info:
         registry.add("B", object())
     assert str(pickle.loads(pickle.dumps(info.value))) == str(info.value)
+
+
+def test_a_pool_passes_the_bounds_to_its_workers() -> None:
+    with closing_pool(1, max_refs=2, max_sessions=2) as pool, runtime.using_client(pool):
+        first = runtime.call_class(CounterBinding, **opts("A"))
+        runtime.call_class(CounterBinding, **opts("B"))
+        with pytest.raises(SessionLimitError, match="max_sessions"):
+            runtime.call_class(CounterBinding, **opts("C"))
+        runtime.call_class(CounterBinding, **opts("B"))  # evicts A's ref: max_refs=2
+        with pytest.raises(RefNotFoundError, match="evicted"):
+            runtime.call_method(first, "total")
+    with pytest.raises(ValueError, match="session_ttl"):
+        runtime.PoolClient(1, session_ttl=-1)
