@@ -42,6 +42,7 @@ class _AutoSession:
         self.clients: dict[int, ClientRef] = {}
         # The callback must not refer to self, or the session would never be dropped.
         self.end = weakref.finalize(self, _note_ended, self.session_id, self.clients)
+        self.end.atexit = False  # at interpreter exit nobody is left to release it for
         if task is not None:
             task.add_done_callback(functools.partial(_end_when_done, self.end))
 
