@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import runtime
 from runtime import LocalClient, ProtocolError, Ref, WireEncodingError
@@ -154,3 +156,24 @@ def test_a_recursive_or_deep_result_is_a_wire_error(client: Any) -> None:
     with pytest.raises(WireEncodingError, match="nested deeper"):
         runtime.call("tests.runtime.test_wire_escaping", "nested", [5_000], **session("deep"))
     assert held_refs(client) == 0
+
+
+MARKER_WORDS = st.sampled_from(["__type__", "__schema__", "id", "value", "session_id"])
+MARKER_VALUES = st.sampled_from(["ref", "stream_ref", "stream_end", "dict", 1, None])
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5) | MARKER_VALUES,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(MARKER_WORDS | st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=json_like)
+def test_no_data_value_is_ever_read_as_a_marker(value: Any) -> None:
+    adapter = runtime.Adapter()
+    assert adapter._decode(encode_value(value), "S") == value  # caller -> worker
+    assert decode_value(adapter._encode_result(value, {}, "S")) == value  # worker -> caller
+    assert len(adapter.registry) == 0  # data never became a ref
