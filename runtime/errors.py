@@ -146,6 +146,23 @@ _SIMPLE_KINDS: dict[str, type[BridgeError]] = {
 }
 
 
+class WorkerBusyError(BridgeError):
+    """``affinity="fail_fast"``: the session's worker is busy with another call."""
+
+
+class QueueFullError(BridgeError):
+    """A pool's queue of calls waiting for a worker is full (``max_queue``)."""
+
+
+class QueueTimeoutError(BridgeError, TimeoutError):
+    """A call waited longer than the pool's ``queue_timeout`` for its worker; it never ran."""
+
+
+_SIMPLE_KINDS.update(
+    {cls.__name__: cls for cls in (WorkerBusyError, QueueFullError, QueueTimeoutError)}
+)
+
+
 def error_from_wire(data: dict[str, Any]) -> BridgeError:
     """Rebuild the error an adapter reported as data (see ``BridgeError.to_wire``)."""
     kind = data.get("kind")

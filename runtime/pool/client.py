@@ -12,7 +12,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 from runtime.adapter import Helper, unwrap_response
 from runtime.context import check_session_id
@@ -20,11 +20,31 @@ from runtime.errors import (
     CallTimeoutError,
     ClientClosedError,
     ProtocolError,
+    QueueFullError,
+    QueueTimeoutError,
     RefNotFoundError,
     WorkerDiedError,
 )
-from runtime.pool.affinity import Affinity
-from runtime.pool.handle import DIED, Call, WorkerHandle
+from runtime.failures import (
+    LostSessions,
+    describe,
+    never_started_error,
+    should_retry,
+    stopped_reason,
+    timeout_error,
+    worker_died_error,
+)
+from runtime.pool.affinity import DEFAULT_MAX_IDLE_PINS, HINT, Affinity
+from runtime.pool.handle import (
+    CLOSED,
+    DIED,
+    QUEUED,
+    STARTED,
+    UNSENT,
+    Call,
+    WorkerHandle,
+    credit_due,
+)
 from runtime.pool.worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
 from runtime.registry import (
     DEFAULT_MAX_REFS,
@@ -32,25 +52,39 @@ from runtime.registry import (
     RefOverflow,
     RegistryLimits,
 )
-from runtime.wire import TOOL_RELEASE_SESSION
+from runtime.wire import TOOL_RELEASE_REF, TOOL_RELEASE_SESSION
 
 ROUTING_SOURCE = "routing opts['session_id']"
 TIMEOUT_SOURCE = "__runtime__['timeout']"
+DEFAULT_CONTROL_TIMEOUT: Final = 10.0
+DEFAULT_MAX_QUEUE: Final = 10_000
+_CONTROL_TOOLS: Final = (TOOL_RELEASE_REF, TOOL_RELEASE_SESSION)
 
 
 class PoolClient:
     """``workers`` processes, each an :class:`Adapter`; a routing session sticks to one.
 
     The ROUTING session (``opts["session_id"]``) picks the worker: a new session goes to
-    the worker holding the fewest sessions and stays there until ``release_session``. The
-    worker keeps refs under the PAYLOAD's session, as a remote worker would, so a
-    dispatcher that splits the two loses refs here (``LocalClient`` refuses the split).
+    the worker with the fewest live sessions (holding refs) and calls in flight, and stays
+    there while it holds refs there. The worker keeps refs under the PAYLOAD's session,
+    as a remote worker would, so a dispatcher that splits the two loses refs here
+    (``LocalClient`` refuses the split; so does this client with ``strict_sessions``).
+
+    ``affinity`` says what a call does when its session's worker is busy: ``"hint"``
+    (the default) waits, unless the session holds no refs there and another worker is
+    idle, where it moves; ``"strict"`` always waits; ``"fail_fast"`` raises
+    ``WorkerBusyError``. At most ``max_queue`` calls wait for a worker (more raise
+    ``QueueFullError``), each at most ``queue_timeout`` seconds (``QueueTimeoutError``).
 
     ``opts["timeout"]`` (from ``__runtime__``), else ``timeout``, bounds each call in
-    seconds; a late call raises ``CallTimeoutError``. A worker that dies fails its calls
-    with ``WorkerDiedError``, is replaced, and its sessions' refs are reported lost. Use it
-    as a context manager, or call :meth:`close`. Threads may share one client; ``helpers``
-    must be picklable (module-level functions), as they are sent to the workers.
+    seconds: a call still running at its deadline stops its worker (``CallTimeoutError``;
+    the worker is replaced and its sessions' refs are reported lost); one still waiting
+    never runs. ``release_ref``, ``release_session`` and :meth:`snapshot` are bounded by
+    ``control_timeout`` as well. A worker that dies fails its running call with
+    ``WorkerDiedError`` (a payload marked ``idempotent`` is retried once on another
+    worker), is replaced, and its sessions' refs are reported lost. See
+    :mod:`runtime.failures`. Use it as a context manager, or call :meth:`close`. Threads
+    may share one client; ``helpers`` must be picklable (module-level functions).
     ``max_refs_per_session``, ``max_refs``, ``max_sessions``, ``session_ttl`` and
     ``ref_overflow`` bound each worker's ref registry, as for :class:`Adapter`.
     """
@@ -66,6 +100,12 @@ class PoolClient:
         ref_overflow: RefOverflow = "error",
         helpers: Mapping[str, Helper] | None = None,
         timeout: float | None = None,
+        affinity: str = HINT,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        queue_timeout: float | None = None,
+        control_timeout: float = DEFAULT_CONTROL_TIMEOUT,
+        strict_sessions: bool = False,
+        max_idle_pins: int = DEFAULT_MAX_IDLE_PINS,
         start_method: str = "spawn",
         start_timeout: float = 60.0,
     ) -> None:
@@ -75,7 +115,13 @@ class PoolClient:
         self._limits = RegistryLimits(
             max_refs_per_session, max_refs, max_sessions, session_ttl, ref_overflow
         )
+        for name, count in (("max_queue", max_queue), ("max_idle_pins", max_idle_pins)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"{name} must be an int >= 0, got {count!r}")
         self._timeout = check_timeout(timeout, "PoolClient(timeout=...)")
+        self._queue_timeout = check_timeout(queue_timeout, "PoolClient(queue_timeout=...)")
+        control = check_timeout(control_timeout, "PoolClient(control_timeout=...)")
+        self._control_timeout = control
         self._helpers = dict(helpers or {})
         try:
             pickle.dumps(self._helpers)
@@ -83,14 +129,16 @@ class PoolClient:
             raise TypeError(
                 f"helpers must be picklable to reach the worker processes: {exc}"
             ) from exc
+        self._affinity = Affinity(workers, affinity, max_idle_pins)
         self._context = multiprocessing.get_context(start_method)
+        self._strict_sessions = bool(strict_sessions)
+        self._max_queue = max_queue
         self._start_timeout = start_timeout
         self._cond = threading.Condition()
-        self._affinity = Affinity(workers)
         self._slots: list[WorkerHandle | None] = [None] * workers
         self._replacing: set[int] = set()
         self._failures: dict[int, str] = {}
-        self._lost: dict[str, str] = {}
+        self._lost = LostSessions()
         self._closed = False
         self._stopped = threading.Event()
         handles: list[WorkerHandle] = []
@@ -127,6 +175,11 @@ class PoolClient:
     # -- pool state -------------------------------------------------------------------------
 
     @property
+    def affinity(self) -> str:
+        """The affinity mode: ``"hint"``, ``"strict"`` or ``"fail_fast"``."""
+        return self._affinity.mode
+
+    @property
     def pids(self) -> list[int]:
         """Process ids of the live workers, by slot."""
         with self._cond:
@@ -139,17 +192,38 @@ class PoolClient:
             handle = None if slot is None else self._slots[slot]
             return None if handle is None else handle.pid
 
-    def snapshot(self) -> dict[int, dict[str, frozenset[str]]]:
-        """Every live worker's refs: ``{pid: {session: ref ids}}`` (for tests and leaks)."""
+    def stats(self) -> dict[str, int]:
+        """Bookkeeping sizes, for monitoring: pinned and live sessions, lost-refs notes, queue."""
+        with self._cond:
+            handles = [handle for handle in self._slots if handle is not None]
+            return {
+                "pinned_sessions": len(self._affinity),
+                "live_sessions": sum(self._affinity.load()),
+                "lost_notes": len(self._lost),
+                "queued_calls": sum(handle.queued for handle in handles),
+            }
+
+    def snapshot(self, timeout: float | None = None) -> dict[int, dict[str, frozenset[str]]]:
+        """Every live worker's refs: ``{pid: {session: ref ids}}`` (for tests and leaks).
+
+        Waits at most ``timeout`` seconds (default ``control_timeout``) for each worker; a
+        worker busy past that raises ``CallTimeoutError`` (it is not stopped).
+        """
         with self._cond:
             if self._closed:
                 raise ClientClosedError("this PoolClient is closed")
             handles = [handle for handle in self._slots if handle is not None]
-        deadline = _deadline(self._timeout)
+        limit = self._control_timeout if timeout is None else check_timeout(timeout, "timeout")
+        deadline = _deadline(limit)
         result: dict[int, dict[str, frozenset[str]]] = {}
         for handle in handles:
-            call = handle.submit(SNAPSHOT, "snapshot", None, None)
-            response = self._wait(handle, call, deadline, None, {}, self._timeout)
+            call = Call(SNAPSHOT, "snapshot", None, None, counted=False)
+            if not handle.submit(call):
+                continue  # died meanwhile: it holds nothing any more
+            try:
+                response = self._wait(handle, call, deadline, None, limit, stop_on_timeout=False)
+            except _Died:
+                continue  # died meanwhile: it holds nothing any more
             result[handle.pid] = unwrap_response(response)
         return result
 
@@ -158,8 +232,8 @@ class PoolClient:
     def close(self, timeout: float = 5.0) -> None:
         """Stop every worker and wait for it to exit; idempotent.
 
-        Requests already sent are answered first; after ``timeout`` seconds workers are
-        terminated, and the calls still waiting raise ``ClientClosedError``.
+        Running calls are answered first; after ``timeout`` seconds workers are
+        terminated. Calls still waiting raise ``ClientClosedError``.
         """
         with self._cond:
             first = not self._closed
@@ -216,22 +290,57 @@ class PoolClient:
             session = check_session_id(session, ROUTING_SOURCE)
         timeout = opts.get("timeout")
         timeout = self._timeout if timeout is None else check_timeout(timeout, TIMEOUT_SOURCE)
+        if tool in _CONTROL_TOOLS and self._control_timeout is not None:
+            timeout = min(timeout or math.inf, self._control_timeout)
         deadline = _deadline(timeout)
-        handle = self._route(session, deadline)
-        try:
-            call = handle.submit(kind, tool, payload, session)
-        except BaseException:
-            self._end(handle, session, released=False)
-            raise
-        response = self._wait(handle, call, deadline, callback, payload, timeout)
+        attempts = 0
+        while True:
+            call = Call(kind, tool, payload, session)
+            handle = self._submit(call, deadline)
+            attempts += 1
+            try:
+                response = self._wait(handle, call, deadline, callback, timeout)
+            except _Unsent as unsent:
+                if self._affinity.mode == HINT:
+                    continue  # it never ran: route it again
+                raise never_started_error(unsent.reason, describe(tool, payload)) from None
+            except _Died as died:
+                if should_retry(payload, attempts, call.items):
+                    continue
+                raise worker_died_error(
+                    died.reason, describe(tool, payload), retried=attempts > 1
+                ) from None
+            break
         try:
             return unwrap_response(response)
         except RefNotFoundError as exc:
             with self._cond:
-                cause = None if session is None else self._lost.get(session)
-            if cause is None:
+                explained = self._lost.explain(session, exc)
+            if explained is exc:
                 raise
-            raise RefNotFoundError(f"{exc.message} ({cause})") from None
+            raise explained from None
+
+    def _submit(self, call: Call, deadline: float | None) -> WorkerHandle:
+        """Place ``call`` on a worker (per the affinity mode) and send or queue it there."""
+        while True:
+            with self._cond:
+                handle = self._route(call.session, deadline)
+                if handle.busy:
+                    queued = sum(h.queued for h in self._slots if h is not None)
+                    if queued >= self._max_queue:
+                        self._affinity.end(call.session, handle.index)
+                        raise QueueFullError(
+                            f"{queued} calls already wait for a worker (max_queue="
+                            f"{self._max_queue}): {describe(call.tool, call.payload)} refused"
+                        )
+            try:
+                sent = handle.submit(call)
+            except BaseException:
+                self._end(handle, call.session, released=False)
+                raise
+            if sent:
+                return handle
+            self._end(handle, call.session, released=False)  # died meanwhile: place it again
 
     def _wait(
         self,
@@ -239,73 +348,115 @@ class PoolClient:
         call: Call,
         deadline: float | None,
         callback: Callable[[Any], None] | None,
-        payload: Mapping[str, Any],
-        timeout: float | None = None,
+        timeout: float | None,
+        *,
+        stop_on_timeout: bool = True,
     ) -> Any:
-        """The call's response; stream items go to ``callback`` as they arrive."""
+        """The call's response; stream items go to ``callback`` as they arrive.
+
+        Raises ``_Unsent`` / ``_Died`` when the worker died before or while running it.
+        """
+        queue_deadline = None
+        if call.state == QUEUED and self._queue_timeout is not None:
+            queue_deadline = _deadline(self._queue_timeout)
+        credit_items = credit_bytes = 0
         try:
             while True:
-                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                limit = deadline
+                if queue_deadline is not None and (limit is None or queue_deadline < limit):
+                    limit = queue_deadline
+                remaining = None if limit is None else max(0.0, limit - time.monotonic())
                 try:
-                    kind, data = call.events.get(timeout=remaining)
+                    kind, data, size = call.events.get(timeout=remaining)
                 except queue.Empty:
-                    raise CallTimeoutError(
-                        f"{describe(call.tool, payload)} in session {call.session!r} timed out"
-                        f" after {timeout:g} s on worker {handle.index} (pid {handle.pid}); if it"
-                        " had started it runs to its end there (a stream stops at its next"
-                        " item) and its result is dropped"
-                    ) from None
-                if kind == ITEM and callback is not None:
-                    callback(data)
+                    if limit is queue_deadline:
+                        self._give_up_queued(handle, call)
+                        raise QueueTimeoutError(
+                            f"{describe(call.tool, call.payload)} waited {self._queue_timeout:g}"
+                            f" s for {handle.describe()} (queue_timeout) and never ran"
+                        ) from None
+                    raise self._timed_out(handle, call, timeout, stop_on_timeout) from None
+                if kind == ITEM:
+                    call.items += 1
+                    if callback is not None:
+                        callback(data)
+                    credit_items, credit_bytes = credit_items + 1, credit_bytes + size
+                    if credit_due(credit_items, credit_bytes):
+                        handle.credit(call, credit_items, credit_bytes)
+                        credit_items = credit_bytes = 0
+                elif kind == STARTED:
+                    queue_deadline = None
                 elif kind == DONE:
                     return data
                 elif kind == DIED:
-                    raise WorkerDiedError(
-                        f"{data} while running {describe(call.tool, payload)}: the call's outcome"
-                        " is unknown and the refs of the worker's sessions are lost"
-                    )
+                    raise _Died(data)
+                elif kind == UNSENT:
+                    raise _Unsent(data)
                 else:
+                    assert kind == CLOSED
                     raise ClientClosedError(
-                        f"the client was closed before {describe(call.tool, payload)} finished"
-                        f" ({data})"
+                        f"the client was closed before {describe(call.tool, call.payload)}"
+                        f" finished ({data})"
                     )
-        except BaseException:
-            handle.abandon(call)
+        except (_Died, _Unsent, CallTimeoutError, QueueTimeoutError):
             raise
+        except BaseException:  # the callback failed, or the caller was interrupted
+            if handle.abandon(call) == QUEUED and call.counted:
+                self._end(handle, call.session, released=False)
+            raise
+
+    def _timed_out(
+        self, handle: WorkerHandle, call: Call, timeout: float | None, stop: bool
+    ) -> CallTimeoutError:
+        name = describe(call.tool, call.payload)
+        reason = None
+        if stop:
+            reason = stopped_reason(handle.describe(), name, call.session, timeout or 0.0)
+        state = handle.abandon(call, kill_reason=reason)
+        if state == QUEUED and call.counted:
+            self._end(handle, call.session, released=False)
+        started = state != QUEUED and stop
+        return timeout_error(name, call.session, timeout, handle.describe(), started=started)
+
+    def _give_up_queued(self, handle: WorkerHandle, call: Call) -> None:
+        if handle.abandon(call) == QUEUED and call.counted:
+            self._end(handle, call.session, released=False)
 
     # -- routing ----------------------------------------------------------------------------
 
     def _route(self, session: str | None, deadline: float | None) -> WorkerHandle:
-        """The worker for a call of ``session``; waits while every worker is being replaced."""
+        """The worker for a call of ``session`` (caller holds the lock); waits while every
+        worker is being replaced."""
         restarted = False
-        with self._cond:
-            while True:
-                if self._closed:
-                    raise ClientClosedError("this PoolClient is closed")
-                live = [index for index, handle in enumerate(self._slots) if handle is not None]
-                if live:
-                    handle = self._slots[self._affinity.begin(session, live)]
-                    assert handle is not None  # a dead worker's sessions are unpinned at once
-                    return handle
-                if not self._replacing:
-                    if restarted:
-                        failures = "; ".join(self._failures.values()) or "unknown failure"
-                        raise WorkerDiedError(f"no worker is available: {failures}")
-                    for index in range(len(self._slots)):
-                        self._start_replacement(index)
-                    restarted = True
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise CallTimeoutError("no worker became available before the timeout")
-                self._cond.wait(remaining)
+        while True:
+            if self._closed:
+                raise ClientClosedError("this PoolClient is closed")
+            live = [index for index, handle in enumerate(self._slots) if handle is not None]
+            if live:
+                handle = self._slots[self._affinity.begin(session, live)]
+                assert handle is not None  # a dead worker's sessions are unpinned at once
+                return handle
+            if not self._replacing:
+                if restarted:
+                    failures = "; ".join(self._failures.values()) or "unknown failure"
+                    raise WorkerDiedError(f"no worker is available: {failures}")
+                for index in range(len(self._slots)):
+                    self._start_replacement(index)
+                restarted = True
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise CallTimeoutError("no worker became available before the timeout")
+            self._cond.wait(remaining)
 
-    def _end(self, handle: WorkerHandle, session: str | None, *, released: bool) -> None:
+    def _end(
+        self, handle: WorkerHandle, session: str | None, *, released: bool, held: int | None = None
+    ) -> None:
         with self._cond:
             if self._slots[handle.index] is not handle:
                 return  # the worker is gone; its sessions were unpinned with it
-            self._affinity.end(session, handle.index, released=released)
+            self._affinity.end(session, handle.index, released=released, held=held)
             if released and session is not None:
-                self._lost.pop(session, None)
+                self._lost.forget(session)
 
     # -- workers ----------------------------------------------------------------------------
 
@@ -315,17 +466,18 @@ class PoolClient:
             self._context,
             self._limits,
             self._helpers,
+            self._strict_sessions,
             on_done=self._call_done,
             on_exit=self._worker_exited,
         )
 
-    def _call_done(self, handle: WorkerHandle, call: Call, response: Any) -> None:
+    def _call_done(self, handle: WorkerHandle, call: Call, response: Any, held: int | None) -> None:
         released = (
             call.tool == TOOL_RELEASE_SESSION
             and isinstance(response, dict)
             and response.get("ok") is True
         )
-        self._end(handle, call.session, released=released)
+        self._end(handle, call.session, released=released, held=held)
 
     def _worker_exited(self, handle: WorkerHandle, reason: str) -> None:
         with self._cond:
@@ -333,7 +485,7 @@ class PoolClient:
                 return  # being stopped, or never in service: whoever stops it frees it
             self._slots[handle.index] = None
             for session in self._affinity.drop_slot(handle.index):
-                self._lost[session] = f"session {session!r} lost its refs when {reason}"
+                self._lost.note(session, reason)
             self._start_replacement(handle.index)
             self._cond.notify_all()
         handle.dispose()
@@ -374,6 +526,18 @@ class PoolClient:
             self._cond.notify_all()
 
 
+class _Died(Exception):
+    """The worker died while running the call (its outcome is unknown)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Unsent(_Died):
+    """The worker died before the call started: it never ran."""
+
+
 def check_timeout(value: object, source: str) -> float | None:
     """A timeout in seconds: ``None`` (or infinity) for none, else a number > 0."""
     if value is None:
@@ -383,14 +547,6 @@ def check_timeout(value: object, source: str) -> float | None:
     if not value > 0:
         raise ValueError(f"{source} must be > 0 seconds, got {value!r}")
     return None if math.isinf(value) else float(value)
-
-
-def describe(tool: str, payload: Mapping[str, Any]) -> str:
-    """A short name for a call in error messages: ``snakebridge.call dynamic time.sleep``."""
-    module = payload.get("module_path") or payload.get("python_module")
-    name = payload.get("function") or payload.get("attr") or payload.get("helper")
-    target = ".".join(str(part) for part in (module, name) if part)
-    return " ".join(str(part) for part in (tool, payload.get("call_type"), target) if part)
 
 
 def _deadline(timeout: float | None) -> float | None:

@@ -1,50 +1,79 @@
-"""One ``PoolClient`` worker as the client sees it: process, pipe, and the calls waiting on it.
+"""One ``PoolClient`` worker as the client sees it: process, pipe, its running and waiting calls.
 
-Callers send on the pipe under a lock; one reader thread per worker receives every
-answer and hands it to the waiting call by request id, so any number of threads can have
-calls in flight. When the pipe reaches end-of-file the worker is gone: the reader reaps
-the process, fails every call still waiting (never a hang) and tells the pool.
+A worker runs one request at a time and the handle sends it exactly one: the others wait
+in the handle's queue, so the client always knows which call is running (the one it sent)
+and which never started (the queued ones), and can drop a queued call without asking the
+worker. One reader thread per worker receives every answer, hands it to the running call
+and sends the next queued one. When the pipe reaches end-of-file the worker is gone: the
+reader reaps the process, tells the pool, then fails the running call (``DIED``) and hands
+the queued ones back (``UNSENT``): never a hang.
+
+Processes are started by one long-lived launcher thread: ``PR_SET_PDEATHSIG`` fires when
+the THREAD that started a child ends, so a child started by a short-lived thread would die
+with it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import queue
 import signal
 import threading
+import weakref
+from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Final
 
 from runtime.adapter import Helper
 from runtime.errors import ClientClosedError, WireEncodingError, WorkerDiedError
-from runtime.pool.worker import CANCEL, DONE, READY, serve
+from runtime.pool.worker import CANCEL, CREDIT, DONE, ITEM, READY, WINDOW_BYTES, WINDOW_ITEMS, serve
 from runtime.registry import RegistryLimits
 
 DIED: Final = "died"
-"""Event kind for a call whose worker died; its data is the reason."""
+"""Event kind for the running call of a worker that died; its data is the reason."""
+UNSENT: Final = "unsent"
+"""Event kind for a queued call whose worker died: it never ran; its data is the reason."""
 CLOSED: Final = "closed"
 """Event kind for a call stopped because the client closed; its data is the reason."""
+STARTED: Final = "started"
+"""Event kind for a queued call that was just sent to its worker."""
 
-Event = tuple[str, Any]
+QUEUED: Final = "queued"
+RUNNING: Final = "running"
+FINISHED: Final = "finished"
+
+Event = tuple[str, Any, int]
 
 _REAP_TIMEOUT: Final = 5.0
 
 
 @dataclass(eq=False)
 class Call:
-    """A request sent to a worker; its events are ``ITEM``, ``DONE``, ``DIED`` or ``CLOSED``."""
+    """A request for a worker; its events are ``STARTED``, ``ITEM``, ``DONE``, ``DIED``,
+    ``UNSENT`` or ``CLOSED``, each ``(kind, data, size in bytes)``."""
 
-    request_id: int
-    session: str | None
+    kind: str
     tool: str
-    events: queue.SimpleQueue[Event] = field(default_factory=queue.SimpleQueue)
+    payload: Any
+    session: str | None
+    counted: bool = True
+    """The pool counted it in its affinity table (a snapshot is not)."""
+    request_id: int = 0
+    state: str = QUEUED
     abandoned: bool = False
+    items: int = 0
+    events: queue.SimpleQueue[Event] = field(default_factory=queue.SimpleQueue)
+    _data: bytes = b""
 
 
-OnDone = Callable[["WorkerHandle", Call, Any], None]
+OnDone = Callable[["WorkerHandle", Call, Any, "int | None"], None]
 OnExit = Callable[["WorkerHandle", str], None]
 
 
@@ -61,7 +90,7 @@ def exit_text(exitcode: int | None) -> str:
 
 
 class WorkerHandle:
-    """Starts one worker process; :meth:`wait_ready` then starts its reader thread."""
+    """A started worker process; call :meth:`wait_ready` before submitting calls."""
 
     def __init__(
         self,
@@ -69,24 +98,41 @@ class WorkerHandle:
         context: BaseContext,
         limits: RegistryLimits,
         helpers: Mapping[str, Helper],
+        strict_sessions: bool,
         on_done: OnDone,
         on_exit: OnExit,
     ) -> None:
         self.index = index
         self._on_done = on_done
         self._on_exit = on_exit
-        self._lock = threading.Lock()  # pending calls and state flags
+        self._lock = threading.Lock()  # calls and state flags
         self._send_lock = threading.Lock()  # one message at a time on the pipe
-        self._pending: dict[int, Call] = {}
+        self._queue: deque[Call] = deque()
+        self._running: Call | None = None
         self._ids = itertools.count(1)
         self._dead: str | None = None
+        self._stop_reason: str | None = None
         self._closing = False
         self._disposed = False
+        self._start_args = (context, limits, dict(helpers), strict_sessions)
+        _launch(self._start)
+        _HANDLES.add(self)
+        self.pid: int = self._process.pid
+        self._reader = threading.Thread(
+            target=self._read, name=f"runtime-pool-reader-{index}", daemon=True
+        )
+
+    def _start(self) -> None:
+        """Make the pipe and start the process (in the launcher thread, one at a time)."""
+        context, limits, helpers, strict = self._start_args
         self._conn, child = context.Pipe()
+        # A forked child inherits every parent end open now: it closes them first thing.
+        inherited = [self._conn, *_parent_ends()] if context.get_start_method() == "fork" else []
         self._process = context.Process(  # type: ignore[attr-defined]
             target=serve,
-            args=(child, limits, dict(helpers)),
-            name=f"runtime-pool-worker-{index}",
+            args=(child, limits, helpers, os.getpid(), strict),
+            kwargs={"inherited": inherited},
+            name=f"runtime-pool-worker-{self.index}",
         )
         try:
             self._process.start()
@@ -95,15 +141,16 @@ class WorkerHandle:
             raise
         finally:
             child.close()  # the child's copy only: end-of-file then means the worker is gone
-        self.pid: int = self._process.pid
-        self._reader = threading.Thread(
-            target=self._read, name=f"runtime-pool-reader-{index}", daemon=True
-        )
 
     @property
-    def alive(self) -> bool:
-        """False once the worker died or was stopped."""
-        return self._dead is None
+    def busy(self) -> bool:
+        """True while a call runs on the worker."""
+        return self._running is not None
+
+    @property
+    def queued(self) -> int:
+        """How many calls wait for this worker."""
+        return len(self._queue)
 
     def wait_ready(self, timeout: float) -> None:
         """Wait for the worker's hello, then start reading; raise if it does not come.
@@ -126,36 +173,69 @@ class WorkerHandle:
             raise WorkerDiedError(f"worker {self.index} sent {message!r} instead of its hello")
         self._reader.start()
 
+    def describe(self) -> str:
+        return f"worker {self.index} (pid {self.pid})"
+
     # -- calls ----------------------------------------------------------------------------
 
-    def submit(self, kind: str, tool: str, payload: Any, session: str | None) -> Call:
-        """Send one request; its answer arrives as events on the returned call."""
-        with self._send_lock:
-            with self._lock:
-                if self._closing:
-                    raise ClientClosedError("the client is closed")
-                if self._dead is not None:
-                    raise WorkerDiedError(self._dead)
-                call = Call(next(self._ids), session, tool)
-                self._pending[call.request_id] = call
-            try:
-                self._conn.send((kind, call.request_id, tool, payload, session))
-            except OSError:
-                pass  # the worker is gone: the reader fails this call with the reason
-            except Exception as exc:
-                with self._lock:
-                    self._pending.pop(call.request_id, None)
-                raise WireEncodingError(f"cannot send this payload to a worker: {exc}") from exc
-        return call
-
-    def abandon(self, call: Call) -> None:
-        """The caller gave up: drop the call's events and ask the worker to cancel it."""
+    def submit(self, call: Call) -> bool:
+        """Run ``call`` now if the worker is idle, else queue it; False if the worker is gone."""
+        call.request_id = next(self._ids)
+        if call.tool == "snapshot":
+            message: tuple[Any, ...] = (call.kind, call.request_id)
+        else:
+            message = (call.kind, call.request_id, call.tool, call.payload, call.session)
+        try:
+            call._data = bytes(ForkingPickler.dumps(message))
+        except Exception as exc:
+            raise WireEncodingError(f"cannot send this payload to a worker: {exc}") from exc
         with self._lock:
-            if self._pending.get(call.request_id) is not call:
-                return
+            if self._closing:
+                raise ClientClosedError("the client is closed")
+            if self._dead is not None:
+                return False
+            if self._running is not None:
+                self._queue.append(call)
+                return True
+            call.state, self._running = RUNNING, call
+        self._send_bytes(call._data)
+        return True
+
+    def abandon(self, call: Call, kill_reason: str | None = None) -> str:
+        """The caller gave up on ``call``; return the state it was in.
+
+        A queued call is dropped (it never runs). A running one is cancelled (a stream
+        stops at its next item) or, with ``kill_reason``, its worker is killed.
+        """
+        with self._lock:
+            if call.state == QUEUED:
+                with contextlib.suppress(ValueError):
+                    self._queue.remove(call)
+                call.abandoned = True
+                return QUEUED
+            if call.state != RUNNING:
+                return call.state
             call.abandoned = True
+            if kill_reason is not None and self._stop_reason is None:
+                self._stop_reason = kill_reason
+        if kill_reason is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._process.kill()
+        else:
+            self._send((CANCEL, call.request_id))
+        return RUNNING
+
+    def credit(self, call: Call, items: int, nbytes: int) -> None:
+        """Tell the worker the caller consumed ``items`` of a stream (``nbytes`` in total)."""
+        self._send((CREDIT, call.request_id, items, nbytes))
+
+    def _send(self, message: tuple[Any, ...] | None) -> None:
         with self._send_lock, contextlib.suppress(OSError):
-            self._conn.send((CANCEL, call.request_id))
+            self._conn.send(message)
+
+    def _send_bytes(self, data: bytes) -> None:
+        with self._send_lock, contextlib.suppress(OSError):
+            self._conn.send_bytes(data)  # a gone worker: the reader fails the call
 
     # -- reading --------------------------------------------------------------------------
 
@@ -163,8 +243,8 @@ class WorkerHandle:
         failure = None
         try:
             while True:
-                kind, request_id, data = self._conn.recv()
-                self._deliver(kind, request_id, data)
+                raw = self._conn.recv_bytes()
+                self._deliver(ForkingPickler.loads(raw), len(raw))
         except (EOFError, OSError):
             pass
         except Exception as exc:  # a message we cannot read: stop trusting this worker
@@ -174,38 +254,66 @@ class WorkerHandle:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        reason = f"worker {self.index} (pid {self.pid}) " + (
-            failure or exit_text(self._process.exitcode)
-        )
         with self._lock:
-            self._dead = reason
-            calls, self._pending = list(self._pending.values()), {}
-            event = (CLOSED if self._closing else DIED, reason)
-        for call in calls:
-            if not call.abandoned:
-                call.events.put(event)
-        self._on_exit(self, reason)
+            how = self._stop_reason or (
+                f"{self.describe()} {failure or exit_text(self._process.exitcode)}"
+            )
+            self._dead = how
+            running, self._running = self._running, None
+            waiting, self._queue = list(self._queue), deque()
+            closing = self._closing
+        self._on_exit(self, how)  # unpin first, so calls handed back are routed elsewhere
+        if running is not None:
+            running.state = FINISHED
+            if not running.abandoned:
+                running.events.put((CLOSED if closing else DIED, how, 0))
+        for call in waiting:
+            call.state = FINISHED
+            call.events.put((CLOSED if closing else UNSENT, how, 0))
 
-    def _deliver(self, kind: str, request_id: int, data: Any) -> None:
+    def _deliver(self, message: tuple[Any, ...], size: int) -> None:
+        kind, request_id, data = message[0], message[1], message[2]
         with self._lock:
-            call = self._pending.get(request_id)
-            if call is None:
+            call = self._running
+            if call is None or call.request_id != request_id:
                 return
             if kind == DONE:
-                del self._pending[request_id]
-        if kind == DONE:
-            self._on_done(self, call, data)  # bookkeeping first, so the caller sees it done
+                call.state = FINISHED
+                self._running = following = self._next_call()
+        if kind == ITEM:
+            if not call.abandoned:
+                call.events.put((ITEM, data, size))
+            return
+        if kind != DONE:
+            return
+        if call.counted:
+            self._on_done(self, call, data, message[3])  # bookkeeping first: the caller sees it
         if not call.abandoned:
-            call.events.put((kind, data))
+            call.events.put((DONE, data, 0))
+        if following is not None:
+            following.events.put((STARTED, None, 0))
+            self._send_bytes(following._data)
+
+    def _next_call(self) -> Call | None:
+        """Take the next queued call and mark it running (caller holds the lock)."""
+        while self._queue:
+            call = self._queue.popleft()
+            if not call.abandoned:
+                call.state = RUNNING
+                return call
+        return None
 
     # -- stopping -------------------------------------------------------------------------
 
     def begin_stop(self) -> None:
-        """Ask the worker to exit once the requests it already has are answered."""
+        """Ask the worker to exit after its running call; queued calls get ``CLOSED``."""
         with self._lock:
             self._closing = True
-        with self._send_lock, contextlib.suppress(OSError):
-            self._conn.send(None)
+            waiting, self._queue = list(self._queue), deque()
+        for call in waiting:
+            call.state = FINISHED
+            call.events.put((CLOSED, "the client was closed", 0))
+        self._send(None)
 
     def finish_stop(self, timeout: float) -> None:
         """Wait for the worker to exit (terminate, then kill, if it will not); free it all."""
@@ -231,6 +339,61 @@ class WorkerHandle:
             if self._disposed:
                 return
             self._disposed = True
+        _HANDLES.discard(self)
         self._conn.close()
         with contextlib.suppress(ValueError):  # still running (unkillable): left to the GC
             self._process.close()
+
+
+def credit_due(items: int, nbytes: int) -> bool:
+    """Whether a caller that consumed ``items`` (``nbytes``) since its last credit sends one."""
+    return items * 2 >= WINDOW_ITEMS or nbytes * 2 >= WINDOW_BYTES
+
+
+_HANDLES: weakref.WeakSet[WorkerHandle] = weakref.WeakSet()
+
+
+def _parent_ends() -> list[Connection]:
+    ends = []
+    for handle in list(_HANDLES):
+        conn = handle._conn
+        if not conn.closed:
+            ends.append(conn)
+    return ends
+
+
+class _Launcher:
+    """One daemon thread that starts every worker process, and lives as long as the process."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], None], Future[None]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, start: Callable[[], None]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name="runtime-pool-launcher", daemon=True
+                )
+                self._thread.start()
+        done: Future[None] = Future()
+        self._jobs.put((start, done))
+        done.result()
+
+    def _serve(self) -> None:
+        while True:
+            start, done = self._jobs.get()
+            try:
+                start()
+            except BaseException as exc:
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+
+_LAUNCHER = _Launcher()
+
+
+def _launch(start: Callable[[], None]) -> None:
+    _LAUNCHER.run(start)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,6 +68,59 @@ def touch_and_sleep(path: str, seconds: float) -> None:
     time.sleep(seconds)
 
 
+def hang(path: str) -> None:
+    """Create ``path`` (the call has started), then wait on an event nobody ever sets."""
+    with open(path, "w"):
+        pass
+    threading.Event().wait()
+
+
+def hold_until(started: str, release: str) -> int:
+    """Create ``started``, wait until ``release`` exists, return the worker's pid."""
+    with open(started, "w"):
+        pass
+    while not os.path.exists(release):
+        time.sleep(0.002)
+    return os.getpid()
+
+
+def spin_in_c(path: str) -> int:
+    """Create ``path``, then stay busy in one C call that holds the GIL (for a long time)."""
+    with open(path, "w"):
+        pass
+    return sum(itertools.repeat(1, 10**13))
+
+
+def sleep_long(path: str) -> None:
+    """Create ``path``, then sleep 1000 s."""
+    with open(path, "w"):
+        pass
+    time.sleep(1000)
+
+
+def exit_once(path: str) -> str:
+    """Record an attempt in ``path``; the first attempt kills its worker, later ones answer."""
+    with open(path, "a") as log:
+        log.write("attempt\n")
+    with open(path) as log:
+        if len(log.readlines()) == 1:
+            os._exit(3)
+    return "answered"
+
+
+def exit_always(path: str) -> None:
+    """Record an attempt in ``path`` and kill the worker."""
+    with open(path, "a") as log:
+        log.write("attempt\n")
+    os._exit(3)
+
+
+def big_items(count: int, size: int) -> Iterator[str]:
+    """``count`` strings of ``size`` characters each, made one at a time."""
+    for index in range(count):
+        yield chr(ord("a") + index % 26) * size
+
+
 def _refuse() -> None:
     raise RuntimeError("this helper cannot be loaded in a worker")
 
@@ -90,6 +145,25 @@ def gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+def ended(pid: int) -> bool:
+    """True when ``pid`` runs no more: gone, or a zombie its new parent has not reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return gone(pid)
+    return state in ("Z", "X")
+
+
+def rss_bytes(pid: int | str = "self") -> int:
+    """Resident set size of a process, from ``/proc`` (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise LookupError(f"no VmRSS for process {pid}")
 
 
 def wait_until(predicate: Any, limit: float = 10.0) -> bool:
