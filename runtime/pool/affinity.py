@@ -113,9 +113,10 @@ class Affinity:
                 del self._pins[oldest]
 
     def drop_slot(self, slot: int) -> list[str]:
-        """Unpin every session of ``slot`` (its worker died); return those that held refs."""
+        """Unpin every session of ``slot`` (its worker died); return those that may have lost
+        refs (they held some, or had a call running that may have made some)."""
         gone = [session for session, pin in self._pins.items() if pin.slot == slot]
-        lost = sorted(session for session in gone if self._pins[session].holds_refs)
+        lost = sorted(s for s in gone if self._pins[s].holds_refs or self._pins[s].in_flight)
         for session in gone:
             del self._pins[session]
             self._idle.pop(session, None)
