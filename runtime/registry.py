@@ -203,6 +203,11 @@ class RefRegistry:
         with self._lock:
             return sorted(self._sessions.get(session_id, {}))
 
+    def count(self, session_id: str) -> int:
+        """How many refs ``session_id`` holds (no copy: a pool worker asks after every call)."""
+        with self._lock:
+            return len(self._sessions.get(session_id, ()))
+
     def snapshot(self) -> dict[str, frozenset[str]]:
         """Every session with its ref ids (sessions without refs are absent)."""
         with self._lock:

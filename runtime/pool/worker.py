@@ -148,7 +148,7 @@ class _Worker:
                 else:
                     response = self._adapter.handle(tool, payload, session)
                 if routed is not None:
-                    held = len(self._adapter.registry.ref_ids(routed))
+                    held = self._adapter.registry.count(routed)
             self._conn.send((DONE, request_id, response, held))
             if self._exit:
                 return
