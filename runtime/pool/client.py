@@ -360,50 +360,50 @@ class PoolClient:
         if call.state == QUEUED and self._queue_timeout is not None:
             queue_deadline = _deadline(self._queue_timeout)
         credit_items = credit_bytes = 0
-        try:
-            while True:
-                limit = deadline
-                if queue_deadline is not None and (limit is None or queue_deadline < limit):
-                    limit = queue_deadline
-                remaining = None if limit is None else max(0.0, limit - time.monotonic())
-                try:
-                    kind, data, size = call.events.get(timeout=remaining)
-                except queue.Empty:
-                    if limit is queue_deadline:
-                        self._give_up_queued(handle, call)
-                        raise QueueTimeoutError(
-                            f"{describe(call.tool, call.payload)} waited {self._queue_timeout:g}"
-                            f" s for {handle.describe()} (queue_timeout) and never ran"
-                        ) from None
-                    raise self._timed_out(handle, call, timeout, stop_on_timeout) from None
-                if kind == ITEM:
-                    call.items += 1
-                    if callback is not None:
+        while True:
+            limit = deadline
+            if queue_deadline is not None and (limit is None or queue_deadline < limit):
+                limit = queue_deadline
+            remaining = None if limit is None else max(0.0, limit - time.monotonic())
+            try:
+                kind, data, size = call.events.get(timeout=remaining)
+            except queue.Empty:
+                if limit is queue_deadline:
+                    self._give_up(handle, call)
+                    raise QueueTimeoutError(
+                        f"{describe(call.tool, call.payload)} waited {self._queue_timeout:g}"
+                        f" s for {handle.describe()} (queue_timeout) and never ran"
+                    ) from None
+                raise self._timed_out(handle, call, timeout, stop_on_timeout) from None
+            except BaseException:  # the caller was interrupted
+                self._give_up(handle, call)
+                raise
+            if kind == ITEM:
+                call.items += 1
+                if callback is not None:
+                    try:
                         callback(data)
-                    credit_items, credit_bytes = credit_items + 1, credit_bytes + size
-                    if credit_due(credit_items, credit_bytes):
-                        handle.credit(call, credit_items, credit_bytes)
-                        credit_items = credit_bytes = 0
-                elif kind == STARTED:
-                    queue_deadline = None
-                elif kind == DONE:
-                    return data
-                elif kind == DIED:
-                    raise _Died(data)
-                elif kind == UNSENT:
-                    raise _Unsent(data)
-                else:
-                    assert kind == CLOSED
-                    raise ClientClosedError(
-                        f"the client was closed before {describe(call.tool, call.payload)}"
-                        f" finished ({data})"
-                    )
-        except (_Died, _Unsent, CallTimeoutError, QueueTimeoutError):
-            raise
-        except BaseException:  # the callback failed, or the caller was interrupted
-            if handle.abandon(call) == QUEUED and call.counted:
-                self._end(handle, call.session, released=False)
-            raise
+                    except BaseException:  # a failing callback stops the stream
+                        self._give_up(handle, call)
+                        raise
+                credit_items, credit_bytes = credit_items + 1, credit_bytes + size
+                if credit_due(credit_items, credit_bytes):
+                    handle.credit(call, credit_items, credit_bytes)
+                    credit_items = credit_bytes = 0
+            elif kind == STARTED:
+                queue_deadline = None
+            elif kind == DONE:
+                return data
+            elif kind == DIED:
+                raise _Died(data)
+            elif kind == UNSENT:
+                raise _Unsent(data)
+            else:
+                assert kind == CLOSED
+                raise ClientClosedError(
+                    f"the client was closed before {describe(call.tool, call.payload)}"
+                    f" finished ({data})"
+                )
 
     def _timed_out(
         self, handle: WorkerHandle, call: Call, timeout: float | None, stop: bool
@@ -418,7 +418,8 @@ class PoolClient:
         started = state != QUEUED and stop
         return timeout_error(name, call.session, timeout, handle.describe(), started=started)
 
-    def _give_up_queued(self, handle: WorkerHandle, call: Call) -> None:
+    def _give_up(self, handle: WorkerHandle, call: Call) -> None:
+        """The caller stops waiting: a queued call never runs, a running stream stops."""
         if handle.abandon(call) == QUEUED and call.counted:
             self._end(handle, call.session, released=False)
 

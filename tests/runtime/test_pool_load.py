@@ -16,6 +16,7 @@ import pytest
 
 import runtime
 from runtime import (
+    CallTimeoutError,
     PoolClient,
     QueueFullError,
     QueueTimeoutError,
@@ -241,3 +242,17 @@ def test_strict_sessions_refuses_a_payload_routed_by_another_session() -> None:
         assert strict.execute("snakebridge.call", payload, {"session_id": "A"})["session_id"] == "A"
         (held,) = strict.snapshot().values()
         assert list(held) == ["A"] and len(held["A"]) == 1  # only the call routed by A ran
+
+
+@pytest.mark.parametrize("error", [RuntimeError("callback failed"), CallTimeoutError("inner")])
+def test_a_callback_that_raises_anything_stops_an_endless_stream(error: Exception) -> None:
+    with closing_pool(1) as pool, runtime.using_client(pool):
+
+        def explode(item: object) -> None:
+            if item == 100:  # past the first credit window
+                raise error
+
+        with pytest.raises(type(error), match=str(error)):
+            runtime.stream(PoolTargets, "forever", [], explode, **bounded("endless"))
+        # The generator was stopped, so the worker is free for the next call.
+        assert runtime.call(PoolTargets, "pid", **bounded("endless")) == pool.pids[0]
