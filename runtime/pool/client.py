@@ -45,6 +45,7 @@ from runtime.pool.handle import (
     WorkerHandle,
     credit_due,
 )
+from runtime.pool.limits import Died, Unsent, check_timeout, deadline_after
 from runtime.pool.worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
 from runtime.registry import (
     DEFAULT_MAX_REFS,
@@ -214,7 +215,7 @@ class PoolClient:
                 raise ClientClosedError("this PoolClient is closed")
             handles = [handle for handle in self._slots if handle is not None]
         limit = self._control_timeout if timeout is None else check_timeout(timeout, "timeout")
-        deadline = _deadline(limit)
+        deadline = deadline_after(limit)
         result: dict[int, dict[str, frozenset[str]]] = {}
         for handle in handles:
             call = Call(SNAPSHOT, "snapshot", None, None, counted=False)
@@ -222,7 +223,7 @@ class PoolClient:
                 continue  # died meanwhile: it holds nothing any more
             try:
                 response = self._wait(handle, call, deadline, None, limit, stop_on_timeout=False)
-            except _Died:
+            except Died:
                 continue  # died meanwhile: it holds nothing any more
             result[handle.pid] = unwrap_response(response)
         return result
@@ -292,7 +293,7 @@ class PoolClient:
         timeout = self._timeout if timeout is None else check_timeout(timeout, TIMEOUT_SOURCE)
         if tool in _CONTROL_TOOLS and self._control_timeout is not None:
             timeout = min(timeout or math.inf, self._control_timeout)
-        deadline = _deadline(timeout)
+        deadline = deadline_after(timeout)
         attempts = 0
         while True:
             call = Call(kind, tool, payload, session)
@@ -300,11 +301,11 @@ class PoolClient:
             attempts += 1
             try:
                 response = self._wait(handle, call, deadline, callback, timeout)
-            except _Unsent as unsent:
+            except Unsent as unsent:
                 if self._affinity.mode == HINT:
                     continue  # it never ran: route it again
                 raise never_started_error(unsent.reason, describe(tool, payload)) from None
-            except _Died as died:
+            except Died as died:
                 if should_retry(payload, attempts, call.items):
                     continue
                 raise worker_died_error(
@@ -354,11 +355,11 @@ class PoolClient:
     ) -> Any:
         """The call's response; stream items go to ``callback`` as they arrive.
 
-        Raises ``_Unsent`` / ``_Died`` when the worker died before or while running it.
+        Raises ``Unsent`` / ``Died`` when the worker died before or while running it.
         """
         queue_deadline = None
         if call.state == QUEUED and self._queue_timeout is not None:
-            queue_deadline = _deadline(self._queue_timeout)
+            queue_deadline = deadline_after(self._queue_timeout)
         credit_items = credit_bytes = 0
         while True:
             limit = deadline
@@ -395,9 +396,9 @@ class PoolClient:
             elif kind == DONE:
                 return data
             elif kind == DIED:
-                raise _Died(data)
+                raise Died(data)
             elif kind == UNSENT:
-                raise _Unsent(data)
+                raise Unsent(data)
             else:
                 assert kind == CLOSED
                 raise ClientClosedError(
@@ -525,33 +526,6 @@ class PoolClient:
             if failure is not None:
                 self._failures[index] = failure
             self._cond.notify_all()
-
-
-class _Died(Exception):
-    """The worker died while running the call (its outcome is unknown)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _Unsent(_Died):
-    """The worker died before the call started: it never ran."""
-
-
-def check_timeout(value: object, source: str) -> float | None:
-    """A timeout in seconds: ``None`` (or infinity) for none, else a number > 0."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{source} must be a number of seconds, got {value!r}")
-    if not value > 0:
-        raise ValueError(f"{source} must be > 0 seconds, got {value!r}")
-    return None if math.isinf(value) else float(value)
-
-
-def _deadline(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + timeout
 
 
 _OPEN: weakref.WeakSet[PoolClient] = weakref.WeakSet()

@@ -7,10 +7,6 @@ worker. One reader thread per worker receives every answer, hands it to the runn
 and sends the next queued one. When the pipe reaches end-of-file the worker is gone: the
 reader reaps the process, tells the pool, then fails the running call (``DIED``) and hands
 the queued ones back (``UNSENT``): never a hang.
-
-Processes are started by one long-lived launcher thread: ``PR_SET_PDEATHSIG`` fires when
-the THREAD that started a child ends, so a child started by a short-lived thread would die
-with it.
 """
 
 from __future__ import annotations
@@ -24,7 +20,6 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
@@ -33,6 +28,7 @@ from typing import Any, Final
 
 from runtime.adapter import Helper
 from runtime.errors import ClientClosedError, WireEncodingError, WorkerDiedError
+from runtime.pool.launcher import launch
 from runtime.pool.worker import CANCEL, CREDIT, DONE, ITEM, READY, WINDOW_BYTES, WINDOW_ITEMS, serve
 from runtime.registry import RegistryLimits
 
@@ -115,7 +111,7 @@ class WorkerHandle:
         self._closing = False
         self._disposed = False
         self._start_args = (context, limits, dict(helpers), strict_sessions)
-        _launch(self._start)
+        launch(self._start)
         _HANDLES.add(self)
         self.pid: int = self._process.pid
         self._reader = threading.Thread(
@@ -123,7 +119,8 @@ class WorkerHandle:
         )
 
     def _start(self) -> None:
-        """Make the pipe and start the process (in the launcher thread, one at a time)."""
+        """Make the pipe and start the process (in the launcher thread, one at a time, so
+        that no fork copies another worker's child end)."""
         context, limits, helpers, strict = self._start_args
         self._conn, child = context.Pipe()
         # A forked child inherits every parent end open now: it closes them first thing.
@@ -360,40 +357,3 @@ def _parent_ends() -> list[Connection]:
         if not conn.closed:
             ends.append(conn)
     return ends
-
-
-class _Launcher:
-    """One daemon thread that starts every worker process, and lives as long as the process."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], None], Future[None]]] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def run(self, start: Callable[[], None]) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._serve, name="runtime-pool-launcher", daemon=True
-                )
-                self._thread.start()
-        done: Future[None] = Future()
-        self._jobs.put((start, done))
-        done.result()
-
-    def _serve(self) -> None:
-        while True:
-            start, done = self._jobs.get()
-            try:
-                start()
-            except BaseException as exc:
-                done.set_exception(exc)
-            else:
-                done.set_result(None)
-
-
-_LAUNCHER = _Launcher()
-
-
-def _launch(start: Callable[[], None]) -> None:
-    _LAUNCHER.run(start)
