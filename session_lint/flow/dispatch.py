@@ -22,8 +22,9 @@ from session_lint.rules import (
 )
 
 if TYPE_CHECKING:
+    from session_lint.flow.calls import CallEvaluator
+    from session_lint.flow.core import State
     from session_lint.flow.index import FunctionInfo
-    from session_lint.flow.interpreter import Interpreter, State
 
 _AMBIENT_RULES: dict[Via, type[Rule]] = {
     Via.READ: AmbientSessionAtDispatch,
@@ -94,7 +95,9 @@ def _slot(value: Value) -> SlotValue:
     return value.slot if isinstance(value, Mapping) else Slot.UNKNOWN
 
 
-def check(interpreter: Interpreter, node: cst.Call, values: Sequence[Value], state: State) -> None:
+def check(
+    interpreter: CallEvaluator, node: cst.Call, values: Sequence[Value], state: State
+) -> None:
     """Check one dispatch on one path."""
     arguments = dispatch_arguments(node)
     if arguments is None:

@@ -1,0 +1,191 @@
+"""What every part of the evaluator shares: the module context, path states, joins, and
+the base class holding one evaluation's state with the mapping helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from session_lint.flow import dispatch
+from session_lint.flow.index import FunctionInfo, ModuleIndex
+from session_lint.flow.names import Names
+from session_lint.flow.values import (
+    TOP,
+    Mapping,
+    Origin,
+    RefParameter,
+    Session,
+    Slot,
+    SlotValue,
+    Value,
+    Via,
+)
+from session_lint.flow.walk import code_children
+
+State = dict[str, Value]
+MAX_PATHS = 64
+
+
+@dataclass
+class ModuleContext:
+    """What every function evaluation of one module shares."""
+
+    module: cst.Module
+    names: Names
+    index: ModuleIndex
+    summary_of: Callable[[FunctionInfo], Value] = field(default=lambda info: TOP)
+    reporter: dispatch.Reporter = field(default_factory=dispatch.Reporter)
+
+    def text(self, node: cst.CSTNode) -> str:
+        return " ".join(self.module.code_for_node(node).split())
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal that spells it verbatim. Escapes and implicit
+    concatenation are not followed, so a key we match is always in the file's bytes, which
+    is what keeps the byte prefilter sound."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # an odd literal is simply not a key we know
+            return None
+        if isinstance(value, str) and value in node.value:
+            return value
+    return None
+
+
+def _dedupe(states: Iterable[State]) -> list[State]:
+    seen: set[frozenset[tuple[str, Value]]] = set()
+    unique: list[State] = []
+    for state in states:
+        key = frozenset(state.items())
+        if key not in seen:
+            seen.add(key)
+            unique.append(state)
+        if len(unique) >= MAX_PATHS:
+            break
+    return unique
+
+
+def join(values: Sequence[Value]) -> Value:
+    """One value standing for several paths' values; an ambient one wins, since a bug on
+    one path is a bug."""
+    if not values:
+        return TOP
+    for value in values:
+        if isinstance(value, Session) and value.is_ambient:
+            return value
+        if isinstance(value, Mapping) and isinstance(value.slot, Session) and value.slot.is_ambient:
+            return value
+    first = values[0]
+    if all(value == first for value in values):
+        return first
+    if all(isinstance(value, Mapping) for value in values):
+        slots = {value.slot for value in values if isinstance(value, Mapping)}
+        return Mapping(slots.pop() if len(slots) == 1 else Slot.UNKNOWN)
+    return TOP
+
+
+class EvaluatorBase:
+    """One function's evaluation state. The parts (calls, expressions, statements) are
+    subclasses in a chain, each module one job; ``eval`` is defined by the expression part."""
+
+    def __init__(self, ctx: ModuleContext, info: FunctionInfo | None, *, check: bool) -> None:
+        self.ctx = ctx
+        self.names = ctx.names
+        self.info = info
+        self.check = check
+        self.returns: list[Value] = []
+        self.loop_exits: list[list[State]] = []
+        # every override and ref seen so far on any path: a fix resolves with all of them,
+        # even when routing reuses the override's name later (`runtime_opts = ensure(...)`)
+        self.sources_seen: dict[str, Value] = {}
+
+    def eval(self, node: cst.BaseExpression, state: State) -> Value:
+        raise NotImplementedError
+
+    def run_function(self, closure: Sequence[State]) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _subscript_key(node: cst.Subscript) -> str | None:
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            return string_value(node.slice[0].slice.value)
+        return None
+
+    def _note_source(self, name: str, value: Value) -> None:
+        if isinstance(value, RefParameter) or (isinstance(value, Mapping) and value.override):
+            self.sources_seen[name] = value
+
+    def bind(self, target: cst.BaseExpression, value: Value, state: State) -> None:
+        if isinstance(target, cst.Name):
+            if isinstance(value, Mapping) and value.override == "":
+                value = Mapping(value.slot, override=target.value)
+            self._note_source(target.value, value)
+            state[target.value] = value
+        elif isinstance(target, cst.Subscript):
+            key = self._subscript_key(target)
+            if key == self.names.session_key and isinstance(target.value, cst.Name):
+                self._set_slot(target.value.value, self.to_session(value, None), state)
+            else:
+                self.eval(target.value, state)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
+                self.bind(element.value, TOP, state)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, TOP, state)
+        elif isinstance(target, cst.Attribute):
+            self.eval(target.value, state)
+
+    def _set_slot(self, name: str, slot: SlotValue, state: State) -> None:
+        state[name] = Mapping(slot)
+
+    # ----------------------------------------------------------------- mapping helpers
+    def read_session(self, base: Value, node: cst.CSTNode) -> Value:
+        """The value read from a mapping's session key."""
+        if isinstance(base, Mapping) and isinstance(base.slot, Session):
+            slot = base.slot
+            if slot.is_ambient:
+                return Session(Origin.AMBIENT, self.ctx.text(node), node, Via.READ_BACK)
+            return slot
+        return Session(Origin.OPAQUE, self.ctx.text(node), node)
+
+    def to_session(self, value: Value, node: cst.BaseExpression | None) -> SlotValue:
+        """A value stored under the session key."""
+        if isinstance(value, Session):
+            return value
+        if node is None:
+            return Slot.UNKNOWN
+        return Session(Origin.OPAQUE, self.ctx.text(node), node)
+
+    @staticmethod
+    def as_mapping(value: Value) -> Mapping:
+        return value if isinstance(value, Mapping) else Mapping(Slot.UNKNOWN)
+
+    def merge(self, base: Mapping, other: Value) -> Mapping:
+        return Mapping(self._merged_slot(base.slot, self.as_mapping(other).slot))
+
+    @staticmethod
+    def _merged_slot(current: SlotValue, incoming: SlotValue) -> SlotValue:
+        """The session key after merging a mapping whose key is ``incoming`` over one whose
+        key is ``current``."""
+        if incoming is Slot.ABSENT:
+            return current
+        if incoming is Slot.MAYBE and isinstance(current, Session):
+            # the caller's override wins when set, and the resolver picks it too
+            return current
+        return incoming
+
+
+def value_of(slot: SlotValue) -> Value:
+    """A session slot used as a plain value: a session, or unknown."""
+    return slot if isinstance(slot, Session) else TOP
+
+
+def _names_in(node: cst.CSTNode) -> Iterable[str]:
+    if isinstance(node, cst.Name):
+        yield node.value
+    for child in code_children(node):
+        yield from _names_in(child)
