@@ -13,6 +13,7 @@ from session_lint.flow.index import FunctionInfo, ModuleIndex
 from session_lint.flow.names import Names
 from session_lint.flow.values import (
     TOP,
+    Items,
     Mapping,
     Origin,
     RefParameter,
@@ -25,6 +26,7 @@ from session_lint.flow.values import (
 from session_lint.flow.walk import code_children
 
 State = dict[str, Value]
+OVERRIDE_MARK = "\0"  # prefix of a state key no Python name can have
 MAX_PATHS = 64
 
 
@@ -69,23 +71,40 @@ def _dedupe(states: Iterable[State]) -> list[State]:
     return unique
 
 
+def _is_bug(value: Value, ambient: bool) -> bool:
+    slot = value.slot if isinstance(value, Mapping) else value
+    if not isinstance(slot, Session):
+        return False
+    return slot.is_ambient if ambient else bool(slot.missing)
+
+
 def join(values: Sequence[Value]) -> Value:
-    """One value standing for several paths' values; an ambient one wins, since a bug on
-    one path is a bug."""
+    """One value standing for several paths' values (branches of a conditional expression,
+    a function's returns). A bug on one path is a bug: an ambient value wins, then a
+    resolution that drops a source in scope."""
     if not values:
         return TOP
-    for value in values:
-        if isinstance(value, Session) and value.is_ambient:
-            return value
-        if isinstance(value, Mapping) and isinstance(value.slot, Session) and value.slot.is_ambient:
-            return value
+    for ambient in (True, False):
+        for value in values:
+            if _is_bug(value, ambient):
+                return value
     first = values[0]
     if all(value == first for value in values):
         return first
     if all(isinstance(value, Mapping) for value in values):
         slots = {value.slot for value in values if isinstance(value, Mapping)}
         return Mapping(slots.pop() if len(slots) == 1 else Slot.UNKNOWN)
+    if all(isinstance(value, Items) for value in values):
+        return Items(join([value.element for value in values if isinstance(value, Items)]))
     return TOP
+
+
+@dataclass
+class LoopFrame:
+    """States leaving the innermost loop by ``break`` and going back by ``continue``."""
+
+    breaks: list[State] = field(default_factory=list)
+    continues: list[State] = field(default_factory=list)
 
 
 class EvaluatorBase:
@@ -98,12 +117,16 @@ class EvaluatorBase:
         self.info = info
         self.check = check
         self.returns: list[Value] = []
-        self.loop_exits: list[list[State]] = []
+        self.loop_frames: list[LoopFrame] = []
         # every override and ref seen so far on any path: a fix resolves with all of them,
         # even when routing reuses the override's name later (`runtime_opts = ensure(...)`)
         self.sources_seen: dict[str, Value] = {}
 
     def eval(self, node: cst.BaseExpression, state: State) -> Value:
+        raise NotImplementedError
+
+    def element_of(self, iterable: cst.BaseExpression, state: State) -> Value:
+        """The value of one element of ``iterable`` (evaluated by the expression part)."""
         raise NotImplementedError
 
     def run_function(self, closure: Sequence[State]) -> None:
@@ -125,6 +148,10 @@ class EvaluatorBase:
                 value = Mapping(value.slot, override=target.value)
             self._note_source(target.value, value)
             state[target.value] = value
+            if isinstance(value, Mapping) and value.override:
+                # remembered apart from its name: rebinding the name (`runtime_opts = {}`)
+                # clobbers the caller's override, which stays in scope, now dropped
+                state[OVERRIDE_MARK + value.override] = value
         elif isinstance(target, cst.Subscript):
             key = self._subscript_key(target)
             if key == self.names.session_key and isinstance(target.value, cst.Name):
@@ -137,10 +164,17 @@ class EvaluatorBase:
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, TOP, state)
         elif isinstance(target, cst.Attribute):
-            self.eval(target.value, state)
+            base = target.value
+            if target.attr.value == self.names.session_key and isinstance(base, cst.Name):
+                # a payload object's session field (`payload.session_id = sid`)
+                self._set_slot(base.value, self.to_session(value, None), state)
+            else:
+                self.eval(base, state)
 
     def _set_slot(self, name: str, slot: SlotValue, state: State) -> None:
-        state[name] = Mapping(slot)
+        current = state.get(name)
+        override = current.override if isinstance(current, Mapping) else None
+        state[name] = Mapping(slot, override=override or None)
 
     # ----------------------------------------------------------------- mapping helpers
     def read_session(self, base: Value, node: cst.CSTNode) -> Value:
@@ -175,6 +209,11 @@ class EvaluatorBase:
             return current
         if incoming is Slot.MAYBE and isinstance(current, Session):
             # the caller's override wins when set, and the resolver picks it too
+            return current
+        if incoming is Slot.UNKNOWN and isinstance(current, Session):
+            # a mapping we cannot see may lack the key, and then the key set before it
+            # survives: `{"session_id": current_session_id(), **extra}` embeds the ambient
+            # session whenever `extra` does not carry one (README: "Merges")
             return current
         return incoming
 

@@ -9,6 +9,8 @@ from session_lint.flow.calls import CallEvaluator
 from session_lint.flow.core import State, join, string_value, value_of
 from session_lint.flow.values import (
     TOP,
+    Fixed,
+    Items,
     Mapping,
     Origin,
     Session,
@@ -55,6 +57,16 @@ class ExpressionEvaluator(CallEvaluator):
             if isinstance(node.operator, cst.BitOr) and isinstance(left, Mapping):
                 return self.merge(left, right)
             return TOP
+        if isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            return Items(self._eval_comprehension(node.for_in, node.elt, state))
+        if isinstance(node, cst.DictComp):
+            self._eval_comprehension(node.for_in, node.value, state)
+            return Mapping(Slot.UNKNOWN)
+        if isinstance(node, cst.List | cst.Set):
+            elements = [self.eval(element.value, state) for element in node.elements]
+            return Items(join(elements)) if elements else Items(TOP)
+        if isinstance(node, cst.Tuple):
+            return Fixed(tuple(self.eval(element.value, state) for element in node.elements))
         if isinstance(node, cst.Lambda):
             inner = dict(state)
             for param in node.params.params:
@@ -135,3 +147,25 @@ class ExpressionEvaluator(CallEvaluator):
         if all(s == sessions[0] for s in sessions):
             return value_of(sessions[0])
         return Session(Origin.OPAQUE, self.ctx.text(node), node)
+
+    def _eval_comprehension(
+        self, clause: cst.CompFor, element: cst.BaseExpression, state: State
+    ) -> Value:
+        """The element of a comprehension, its targets bound to the elements of what they
+        iterate over, in a scope of its own (as Python gives it)."""
+        inner = dict(state)
+        current: cst.CompFor | None = clause
+        while current is not None:
+            self.bind(current.target, self.element_of(current.iter, inner), inner)
+            for condition in current.ifs:
+                self.eval(condition.test, inner)
+            current = current.inner_for_in
+        return self.eval(element, inner)
+
+    def element_of(self, iterable: cst.BaseExpression, state: State) -> Value:
+        value = self.eval(iterable, state)
+        if isinstance(value, Items):
+            return value.element
+        if isinstance(value, Fixed):
+            return join(list(value.elements))
+        return TOP

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from session_lint.flow.core import State, _dedupe
+from session_lint.flow.core import LoopFrame, State, _dedupe, _names_in
 from session_lint.flow.expressions import ExpressionEvaluator
 from session_lint.flow.values import (
     TOP,
+    Fixed,
     Mapping,
     RefParameter,
+    Session,
     Slot,
     Value,
 )
@@ -87,23 +89,60 @@ class StatementExecutor(ExpressionEvaluator):
         return taken + states
 
     def _exec_loop(self, node: cst.For | cst.While, states: list[State]) -> list[State]:
-        for state in states:
-            if isinstance(node, cst.For):
-                self.eval(node.iter, state)
-                self.bind(node.target, TOP, state)
-            else:
-                self.eval(node.test, state)
-        self.loop_exits.append([])
-        after_body = self._suite(node.body, [dict(s) for s in states])
-        exits = self.loop_exits.pop()
-        finished = states + after_body
-        if node.orelse is not None:
+        """Iterate the body over the abstract states until the loop head sees nothing new,
+        so what one iteration binds reaches the next (a retry's rebuilt payload). The
+        lattice is finite; past ``MAX_LOOP_ROUNDS`` the names that still change are unknown."""
+        head = [dict(s) for s in states]
+        for state in head:
+            self.eval(node.iter if isinstance(node, cst.For) else node.test, state)
+        seen = _dedupe(head)
+        keys = {_key(s) for s in seen}
+        frontier = seen
+        breaks: list[State] = []
+        for _ in range(MAX_LOOP_ROUNDS):
+            entry = [dict(s) for s in frontier]
+            for state in entry:
+                if isinstance(node, cst.For):
+                    self.bind(node.target, self.element_of(node.iter, state), state)
+                elif isinstance(node, cst.While):
+                    self.eval(node.test, state)
+            frame = LoopFrame()
+            self.loop_frames.append(frame)
+            after = self._suite(node.body, entry)
+            self.loop_frames.pop()
+            breaks.extend(frame.breaks)
+            frontier = [s for s in _dedupe([*after, *frame.continues]) if _key(s) not in keys]
+            if not frontier:
+                break
+            keys.update(_key(s) for s in frontier)
+            seen = [*seen, *frontier]
+        else:
+            seen = [_widened(seen)]
+        # `while True:` leaves only through `break` (or return/raise)
+        endless = isinstance(node, cst.While) and _is_true(node.test)
+        finished = [] if endless else _dedupe(seen)
+        if node.orelse is not None and finished:
             finished = self._suite(node.orelse.body, finished)
-        return finished + exits
+        return [*finished, *breaks]
 
     def _exec_try(self, node: cst.Try | cst.TryStar, states: list[State]) -> list[State]:
-        after_body = self._suite(node.body, [dict(s) for s in states])
-        raised = _dedupe([*states, *after_body])
+        """Handlers start from every state the body passed through, statement by
+        statement: an exception may leave it anywhere."""
+        raised = [dict(s) for s in states]
+        current = [dict(s) for s in states]
+        body = node.body
+        statements = body.body if isinstance(body, cst.IndentedBlock) else None
+        if statements is None:
+            current = self._suite(body, current)
+            raised.extend(current)
+        else:
+            for statement in statements:
+                if not current:
+                    break
+                current = _dedupe(self.exec_statement(statement, current))
+                raised.extend(dict(s) for s in current)
+        raised = _dedupe(raised)
+        after_body = current
         out: list[State] = []
         for handler in node.handlers:
             handler_states = [dict(s) for s in raised]
@@ -138,9 +177,13 @@ class StatementExecutor(ExpressionEvaluator):
             if node.exc is not None:
                 self.eval(node.exc, state)
             return []
-        elif isinstance(node, cst.Break | cst.Continue):
-            if self.loop_exits:
-                self.loop_exits[-1].append(state)
+        elif isinstance(node, cst.Break):
+            if self.loop_frames:
+                self.loop_frames[-1].breaks.append(state)
+            return []
+        elif isinstance(node, cst.Continue):
+            if self.loop_frames:
+                self.loop_frames[-1].continues.append(state)
             return []
         elif isinstance(node, cst.Del):
             self._delete(node.target, state)
@@ -175,6 +218,16 @@ class StatementExecutor(ExpressionEvaluator):
     def assign(
         self, target: cst.BaseExpression, source: cst.BaseExpression, value: Value, state: State
     ) -> None:
+        if (
+            isinstance(target, cst.Tuple | cst.List)
+            and isinstance(value, Fixed)
+            and len(value.elements) == len(target.elements)
+            and not any(isinstance(e, cst.StarredElement) for e in target.elements)
+        ):
+            # `a, b = b, a` and `kwargs, runtime_opts = self.split_runtime(opts)`
+            for element, item in zip(target.elements, value.elements, strict=True):
+                self.bind(element.value, item, state)
+            return
         if isinstance(target, cst.Tuple | cst.List) and not isinstance(
             source, cst.Tuple | cst.List
         ):
@@ -187,17 +240,24 @@ class StatementExecutor(ExpressionEvaluator):
                 else:
                     self.bind(inner, TOP, state)
             return
-        if (
-            isinstance(target, cst.Tuple | cst.List)
-            and isinstance(source, cst.Tuple | cst.List)
-            and len(target.elements) == len(source.elements)
-        ):
-            for element, source_element in zip(target.elements, source.elements, strict=True):
-                self.bind(element.value, self.eval(source_element.value, dict(state)), state)
-            return
         if value is TOP and isinstance(target, cst.Name):
             value = self._normalised_ref(target.value, source, state) or value
+        if isinstance(target, cst.Name):
+            value = self._kept_override(target.value, source, value, state)
         self.bind(target, value, state)
+
+    def _kept_override(
+        self, name: str, source: cst.BaseExpression, value: Value, state: State
+    ) -> Value:
+        """`runtime_opts = dict(runtime_opts, timeout=5)`, `runtime_opts = normalise(
+        runtime_opts)`: an override rebuilt from itself is still the caller's override."""
+        current = state.get(name)
+        if not isinstance(current, Mapping) or not current.override:
+            return value
+        if isinstance(value, Session | RefParameter) or name not in _names_in(source):
+            return value
+        slot = value.slot if isinstance(value, Mapping) else current.slot
+        return Mapping(slot, override=current.override)
 
     def _normalised_ref(
         self, name: str, source: cst.BaseExpression, state: State
@@ -214,3 +274,27 @@ class StatementExecutor(ExpressionEvaluator):
             ):
                 return value
         return None
+
+
+MAX_LOOP_ROUNDS = 8
+
+
+def _key(state: State) -> frozenset[tuple[str, Value]]:
+    return frozenset(state.items())
+
+
+def _widened(states: Sequence[State]) -> State:
+    """One state for a loop that did not settle: a name keeps its value only where every
+    state agrees on it, and is unknown elsewhere."""
+    names = {name for state in states for name in state}
+    widened: State = {}
+    for name in names:
+        values = {state.get(name, TOP) for state in states}
+        widened[name] = values.pop() if len(values) == 1 else TOP
+    return widened
+
+
+def _is_true(test: cst.BaseExpression) -> bool:
+    return (isinstance(test, cst.Name) and test.value == "True") or (
+        isinstance(test, cst.Integer) and test.value not in {"0", "0x0"}
+    )

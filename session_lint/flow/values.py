@@ -74,10 +74,26 @@ class RefParameter:
     name: str
 
 
+@dataclass(frozen=True)
+class Items:
+    """A list, set or generator (also a comprehension's result): ``element`` stands for any
+    one of its elements, so a payload built in one comprehension and dispatched from a loop
+    or another comprehension keeps its session."""
+
+    element: Value
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A tuple of known length, e.g. what a split helper returns (``kwargs, runtime_opts``)."""
+
+    elements: tuple[Value, ...]
+
+
 class Unknown(enum.Enum):
     TOP = "top"
 
 
 TOP = Unknown.TOP
 
-Value = Session | Mapping | RefParameter | Unknown
+Value = Session | Mapping | RefParameter | Items | Fixed | Unknown
