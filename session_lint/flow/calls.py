@@ -6,10 +6,18 @@ from __future__ import annotations
 import libcst as cst
 
 from session_lint.flow import dispatch
-from session_lint.flow.core import EvaluatorBase, State, _names_in, string_value, value_of
+from session_lint.flow.classes import (
+    default_factory,
+    field_default,
+    find_member,
+    is_record_class,
+    record_fields,
+)
+from session_lint.flow.core import EvaluatorBase, State, _names_in, value_of
 from session_lint.flow.index import FunctionInfo
 from session_lint.flow.values import (
     TOP,
+    Callee,
     Mapping,
     Origin,
     RefParameter,
@@ -20,46 +28,141 @@ from session_lint.flow.values import (
     Via,
 )
 
+_PARTIAL = frozenset({"functools.partial", "partial"})
+_COPIES = frozenset({"dict", "copy.copy", "copy.deepcopy"})
+
 
 class CallEvaluator(EvaluatorBase):
     # ----------------------------------------------------------------- calls
     def _eval_call(self, node: cst.Call, state: State) -> Value:
         func = node.func
+        held = state.get(func.value) if isinstance(func, cst.Name) else None
         receiver: Value = TOP
         if isinstance(func, cst.Attribute):
             receiver = self.eval(func.value, state)
         elif not isinstance(func, cst.Name):
             self.eval(func, state)
         values = [self.eval(arg.value, state) for arg in node.args]
+        call = node
+        if isinstance(held, Callee):
+            # an alias or partial: the call it stands for, reported where it is written
+            call = cst.Call(func=held.func, args=[*held.args, *node.args])
+            values = [*held.values, *values]
+            if isinstance(held.func, cst.Attribute) and isinstance(held.func.value, cst.Name):
+                receiver = state.get(held.func.value.value, TOP)
+        return self._eval_known_call(node, call, receiver, values, state)
+
+    def _eval_known_call(
+        self, node: cst.Call, call: cst.Call, receiver: Value, values: list[Value], state: State
+    ) -> Value:
+        func = call.func
+        if isinstance(func, cst.Lambda):
+            return self._call_lambda(func, call, values, state)
         names = self.names
         qualified = names.table.qualify(func)
-        if names.is_sink_call(node):
+        if names.is_sink_call(call):
             if self.check:
-                dispatch.check(self, node, values, state)
+                dispatch.check(self, call, values, state, node)
             return TOP
         if names.resolver.matches(qualified):
             return Session(
                 Origin.RESOLVED,
-                self.ctx.text(node).partition("(")[2],
+                self.ctx.text(call).partition("(")[2],
                 node,
-                missing=self._missing_sources(node, state),
+                missing=self._missing_sources(call, state),
             )
         if names.ambient.matches(qualified):
             return Session(Origin.AMBIENT, f"{self.ctx.text(func)}()", node)
         if names.routing_helpers.matches(qualified):
-            if len(node.args) >= 2:
-                return Mapping(self.to_session(values[1], node.args[1].value))
+            if len(call.args) >= 2:
+                return Mapping(self.to_session(values[1], call.args[1].value))
             return Mapping(Slot.UNKNOWN)
+        if qualified in _PARTIAL and call.args and call.args[0].keyword is None:
+            return self._partial(call, values)
         if isinstance(func, cst.Attribute):
-            result = self._mapping_method(func, node, receiver, values, state)
+            result = self._mapping_method(func, call, receiver, values, state)
             if result is not None:
                 return result
-        if qualified in {"dict", "copy.copy", "copy.deepcopy"}:
-            return self._eval_dict_call(node, values)
+        if qualified in _COPIES or (qualified or "").rsplit(".", 1)[-1] == "asdict":
+            return self._eval_dict_call(call, values)
         target = self._call_target(func)
         if target is not None:
-            return self.instantiate(target, node, values, state)
-        return self._handed_a_session(node, values)
+            return self.instantiate(target, node, values, state, call)
+        record = self._record_class(func)
+        if record is not None:
+            return self._construct(record, node, call, values)
+        return self._handed_a_session(call, values)
+
+    def _call_lambda(
+        self, func: cst.Lambda, call: cst.Call, values: list[Value], state: State
+    ) -> Value:
+        """A lambda held in a local, called: its body with the arguments bound."""
+        inner = dict(state)
+        params = func.params.params
+        plain = [v for a, v in zip(call.args, values, strict=True) if a.keyword is None]
+        for index, param in enumerate(params):
+            inner[param.name.value] = plain[index] if index < len(plain) else TOP
+        return self.eval(func.body, inner)
+
+    @staticmethod
+    def _partial(call: cst.Call, values: list[Value]) -> Value:
+        inner = values[0]
+        if isinstance(inner, Callee):  # a partial of an alias or of a partial
+            return Callee(inner.func, (*inner.args, *call.args[1:]), (*inner.values, *values[1:]))
+        return Callee(call.args[0].value, tuple(call.args[1:]), tuple(values[1:]))
+
+    def names_a_function(self, node: cst.BaseExpression) -> bool:
+        """Does ``node`` (a name or attribute, not called) stand for a function we follow?"""
+        names = self.names
+        qualified = names.table.qualify(node)
+        if (
+            names.ambient.matches(qualified)
+            or names.resolver.matches(qualified)
+            or names.routing_helpers.matches(qualified)
+        ):
+            return True
+        if isinstance(node, cst.Attribute) and node.attr.value in names.sinks:
+            return True
+        return self._call_target(node) is not None or self._record_class(node) is not None
+
+    # ----------------------------------------------------------------- record classes
+    def _record_class(self, func: cst.BaseExpression) -> cst.ClassDef | None:
+        if not isinstance(func, cst.Name):
+            return None
+        index = self.ctx.index
+        cls = index.classes.get(index.table.aliases.get(func.value, func.value))
+        return cls if cls is not None and is_record_class(cls) else None
+
+    def _construct(
+        self, cls: cst.ClassDef, node: cst.Call, call: cst.Call, values: list[Value]
+    ) -> Value:
+        """A dataclass/attrs payload: its session field is the argument given for it, else
+        its default (`field(default_factory=current_session_id)` is the ambient session)."""
+        key = self.names.session_key
+        fields = record_fields(self.ctx.index, cls)
+        position = [name for name, _ in fields].index(key) if key in dict(fields) else None
+        if position is None:
+            return Mapping(Slot.ABSENT)
+        plain = [(a, v) for a, v in zip(call.args, values, strict=True) if a.keyword is None]
+        for arg, value in zip(call.args, values, strict=True):
+            if arg.keyword is not None and arg.keyword.value == key:
+                return Mapping(self.to_session(value, arg.value))
+        if position < len(plain) and not any(a.star for a, _ in plain[: position + 1]):
+            arg, value = plain[position]
+            return Mapping(self.to_session(value, arg.value))
+        default = dict(fields)[key]
+        if default is None:
+            return Mapping(Slot.UNKNOWN)
+        factory = default_factory(default)
+        if factory is not None:
+            ambient = self.names.ambient.matches(self.names.table.qualify(factory))
+        else:
+            expression = field_default(default)
+            value = self.eval(expression, {}) if expression is not None else TOP
+            ambient = isinstance(value, Session) and value.is_ambient
+        if ambient:
+            return Mapping(Session(Origin.AMBIENT, cls.name.value, node, Via.BUILDER))
+        return Mapping(Slot.UNKNOWN)
 
     def _handed_a_session(self, node: cst.Call, values: list[Value]) -> Value:
         """A call we cannot see into that is handed a session is taken to build a mapping
@@ -105,7 +208,7 @@ class CallEvaluator(EvaluatorBase):
     ) -> Value | None:
         method = func.attr.value
         names = self.names
-        key = string_value(node.args[0].value) if node.args else None
+        key = self.key_of(node.args[0].value) if node.args else None
         owner = func.value.value if isinstance(func.value, cst.Name) else None
         if method in {"get", "pop"} and key == names.runtime_key:
             return Mapping(Slot.MAYBE, override="")
@@ -167,13 +270,22 @@ class CallEvaluator(EvaluatorBase):
                 if func.value in scope.nested:
                     return scope.nested[func.value]
                 scope = scope.parent
-            return self.ctx.index.module_functions.get(func.value)
+            functions = self.ctx.index.module_functions
+            aliased = self.ctx.index.table.aliases.get(func.value, func.value)
+            return functions.get(func.value) or functions.get(aliased)
         if isinstance(func, cst.Attribute):
             return self._method_target(func)
         return None
 
     def _method_target(self, node: cst.Attribute) -> FunctionInfo | None:
+        """``self.m``, ``cls.m``, ``Class.m`` and ``super().m``, through the same-module
+        bases and mixins."""
         base = node.value
+        above = False
+        if isinstance(base, cst.Call) and isinstance(base.func, cst.Name):
+            if base.func.value != "super":
+                return None
+            above, base = True, cst.Name("self")
         if not isinstance(base, cst.Name):
             return None
         owner: cst.ClassDef | None = None
@@ -186,7 +298,7 @@ class CallEvaluator(EvaluatorBase):
             owner = self.ctx.index.classes.get(base.value)
         if owner is None:
             return None
-        return self.ctx.index.methods.get(owner, {}).get(node.attr.value)
+        return find_member(self.ctx.index, owner, node.attr.value, above=above)
 
     def instantiate(
         self,
@@ -194,16 +306,19 @@ class CallEvaluator(EvaluatorBase):
         node: cst.CSTNode,
         values: list[Value] | None,
         state: State,
+        call: cst.Call | None = None,
     ) -> Value:
-        """The abstract result of calling a same-module function, from its summary."""
+        """The abstract result of calling a same-module function, from its summary;
+        ``call`` gives the arguments when they differ from ``node``'s (a partial)."""
         result = self.ctx.summary_of(target)
+        call = call or (node if isinstance(node, cst.Call) else None)
         if isinstance(result, Session):
-            return value_of(self._instantiate_session(result, target, node, values))
+            return value_of(self._instantiate_session(result, target, node, call, values))
         if isinstance(result, Mapping) and isinstance(result.slot, Session):
             slot = result.slot
             if slot.is_ambient:
                 return Mapping(Session(Origin.AMBIENT, target.name, node, Via.BUILDER))
-            return Mapping(self._instantiate_session(slot, target, node, values))
+            return Mapping(self._instantiate_session(slot, target, node, call, values))
         return result
 
     def _instantiate_session(
@@ -211,16 +326,17 @@ class CallEvaluator(EvaluatorBase):
         session: Session,
         target: FunctionInfo,
         node: cst.CSTNode,
+        call: cst.Call | None,
         values: list[Value] | None,
     ) -> SlotValue:
         if session.is_ambient:
             name = f"{target.name}()" if values is not None else self.ctx.text(node)
             return Session(Origin.AMBIENT, name, node)
-        if session.origin is Origin.PARAMETER and isinstance(node, cst.Call) and values is not None:
-            argument = _argument_for(target, node, session.key)
+        if session.origin is Origin.PARAMETER and call is not None and values is not None:
+            argument = _argument_for(target, call, session.key)
             if argument is None:
                 return Slot.UNKNOWN
-            index = node.args.index(argument)
+            index = call.args.index(argument)
             return self.to_session(values[index], argument.value)
         return session
 

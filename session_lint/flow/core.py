@@ -10,7 +10,7 @@ import libcst as cst
 
 from session_lint.flow import dispatch
 from session_lint.flow.index import FunctionInfo, ModuleIndex
-from session_lint.flow.names import Names
+from session_lint.flow.names import Names, string_value
 from session_lint.flow.values import (
     TOP,
     Items,
@@ -42,20 +42,6 @@ class ModuleContext:
 
     def text(self, node: cst.CSTNode) -> str:
         return " ".join(self.module.code_for_node(node).split())
-
-
-def string_value(node: cst.BaseExpression) -> str | None:
-    """The value of a plain string literal that spells it verbatim. Escapes and implicit
-    concatenation are not followed, so a key we match is always in the file's bytes, which
-    is what keeps the byte prefilter sound."""
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # an odd literal is simply not a key we know
-            return None
-        if isinstance(value, str) and value in node.value:
-            return value
-    return None
 
 
 def _dedupe(states: Iterable[State]) -> list[State]:
@@ -132,10 +118,15 @@ class EvaluatorBase:
     def run_function(self, closure: Sequence[State]) -> None:
         raise NotImplementedError
 
-    @staticmethod
-    def _subscript_key(node: cst.Subscript) -> str | None:
+    def key_of(self, node: cst.BaseExpression) -> str | None:
+        """A mapping key spelt as a plain string literal or a module-level constant."""
+        if isinstance(node, cst.Name):
+            return self.ctx.index.constants.get(node.value)
+        return string_value(node)
+
+    def _subscript_key(self, node: cst.Subscript) -> str | None:
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            return string_value(node.slice[0].slice.value)
+            return self.key_of(node.slice[0].slice.value)
         return None
 
     def _note_source(self, name: str, value: Value) -> None:

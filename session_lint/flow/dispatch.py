@@ -96,12 +96,19 @@ def _slot(value: Value) -> SlotValue:
 
 
 def check(
-    interpreter: CallEvaluator, node: cst.Call, values: Sequence[Value], state: State
+    interpreter: CallEvaluator,
+    node: cst.Call,
+    values: Sequence[Value],
+    state: State,
+    written: cst.Call | None = None,
 ) -> None:
-    """Check one dispatch on one path."""
+    """Check one dispatch on one path. ``node`` holds the arguments; ``written`` is the
+    call as the source spells it when that differs (`send(payload, opts)` through
+    `send = partial(client.execute, "tool")`)."""
     arguments = dispatch_arguments(node)
     if arguments is None:
         return
+    at = written or node
     by_arg = dict(zip((id(arg) for arg in node.args), values, strict=True))
     payload_value = by_arg[id(arguments.payload)]
     payload = _slot(payload_value)
@@ -110,7 +117,7 @@ def check(
     names = interpreter.names
     overrides, refs = interpreter.sources_seen_so_far()
     site = DispatchSite(
-        node,
+        at,
         arguments.payload.value,
         arguments.routing.value,
         overrides,
@@ -150,13 +157,13 @@ def check(
         return
     if isinstance(payload, Session) and isinstance(routing, Session):
         if not payload.same_value(routing):
-            reporter.report(SplitSession, node, site, **details)
+            reporter.report(SplitSession, at, site, **details)
         elif (
             payload.origin is Origin.RESOLVED
             and payload.node is not None
             and routing.node is not None
             and payload.node is not routing.node
         ):
-            reporter.report(RepeatedResolution, node, site, **details)
+            reporter.report(RepeatedResolution, at, site, **details)
     elif isinstance(payload, Session) and routing in (Slot.ABSENT, Slot.MAYBE):
-        reporter.report(MissingRoutingSession, node, site, **details)
+        reporter.report(MissingRoutingSession, at, site, **details)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import libcst as cst
 
 from session_lint.flow.calls import CallEvaluator
-from session_lint.flow.core import State, join, string_value, value_of
+from session_lint.flow.core import State, join, value_of
 from session_lint.flow.values import (
     TOP,
+    Callee,
     Fixed,
     Items,
     Mapping,
@@ -72,7 +73,7 @@ class ExpressionEvaluator(CallEvaluator):
             for param in node.params.params:
                 inner[param.name.value] = TOP
             self.eval(node.body, inner)
-            return TOP
+            return Callee(node)
         self._eval_children(node, state)
         return TOP
 
@@ -97,7 +98,7 @@ class ExpressionEvaluator(CallEvaluator):
             elif isinstance(element, cst.DictElement):
                 self.eval(element.key, state)
                 value = self.eval(element.value, state)
-                if string_value(element.key) == self.names.session_key:
+                if self.key_of(element.key) == self.names.session_key:
                     slot = self.to_session(value, element.value)
         return Mapping(slot, override=override)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from session_lint.flow.names import NameTable, dotted_name
+from session_lint.flow.names import NameTable, dotted_name, string_value
 from session_lint.flow.walk import code_children
 
 
@@ -41,6 +41,8 @@ class ModuleIndex:
     module_functions: dict[str, FunctionInfo] = field(default_factory=dict)
     methods: dict[cst.ClassDef, dict[str, FunctionInfo]] = field(default_factory=dict)
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    # module-level `NAME = "text"` bound once: keys spelt through a constant
+    constants: dict[str, str] = field(default_factory=dict)
     module_dispatches: bool = False
 
     @property
@@ -72,17 +74,22 @@ def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
     # each entry: node, the enclosing function, the innermost scope (function or class)
     stack: list[tuple[cst.CSTNode, FunctionInfo | None, FunctionInfo | cst.ClassDef | None]]
     stack = [(module, None, None)]
+    rebound: set[str] = set()
     while stack:
         node, function, scope = stack.pop()
         if type(node) in _LEAVES:
             continue  # no calls or definitions inside
-        if type(node) is cst.Call:
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in sinks:
+        if type(node) is cst.Attribute:
+            # a sink called, aliased or bound by `functools.partial(client.execute, ...)`
+            if node.attr.value in sinks:
                 if function is not None:
                     function.dispatches = True
                 else:
                     index.module_dispatches = True
+        elif type(node) is cst.SimpleStatementLine and scope is None:
+            for small in node.body:
+                if type(small) is cst.Assign:
+                    _module_binding(index, small, rebound)
         elif type(node) is cst.FunctionDef:
             owner = scope if isinstance(scope, cst.ClassDef) else None
             info = FunctionInfo(node, function, owner)
@@ -106,7 +113,30 @@ def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
             index.table.add_import_from(node)
         children = list(code_children(node))
         stack.extend((child, function, scope) for child in reversed(children))
+    for name in rebound:
+        index.constants.pop(name, None)
+        index.table.aliases.pop(name, None)
     return index
+
+
+def _module_binding(index: ModuleIndex, node: cst.Assign, rebound: set[str]) -> None:
+    """A module-level constant (`SESSION = "session_id"`) or function alias (`get_sid =
+    sessions.current_session_id`); a name bound twice is neither."""
+    for target in node.targets:
+        if not isinstance(target.target, cst.Name):
+            continue
+        name = target.target.value
+        if name in index.constants or name in index.table.aliases:
+            rebound.add(name)
+        value = node.value
+        if isinstance(value, cst.SimpleString):
+            text = string_value(value)
+            if text is not None:
+                index.constants[name] = text
+        elif isinstance(value, cst.Name | cst.Attribute):
+            qualified = index.table.qualify(value)
+            if qualified is not None and qualified != name:
+                index.table.aliases[name] = qualified
 
 
 def build_index(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:

@@ -18,9 +18,9 @@ from session_lint.flow.core import (
     State,
     _dedupe,
     join,
-    string_value,
     value_of,
 )
+from session_lint.flow.names import string_value
 from session_lint.flow.statements import StatementExecutor
 from session_lint.flow.values import (
     TOP,

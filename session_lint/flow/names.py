@@ -32,6 +32,20 @@ def module_path(node: cst.BaseExpression | None, relative: int = 0) -> str:
     return "." * relative + (dotted or "")
 
 
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal that spells it verbatim. Escapes and implicit
+    concatenation are not followed, so a key we match is always in the file's bytes, which
+    is what keeps the byte prefilter sound."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # an odd literal is simply not a key we know
+            return None
+        if isinstance(value, str) and value in node.value:
+            return value
+    return None
+
+
 class NameTable:
     """Local names bound by imports, mapped to the dotted names they import."""
 

@@ -10,6 +10,7 @@ from session_lint.flow.core import LoopFrame, State, _dedupe, _names_in
 from session_lint.flow.expressions import ExpressionEvaluator
 from session_lint.flow.values import (
     TOP,
+    Callee,
     Fixed,
     Mapping,
     RefParameter,
@@ -242,6 +243,12 @@ class StatementExecutor(ExpressionEvaluator):
             return
         if value is TOP and isinstance(target, cst.Name):
             value = self._normalised_ref(target.value, source, state) or value
+        if (
+            value is TOP
+            and isinstance(source, cst.Name | cst.Attribute)
+            and self.names_a_function(source)
+        ):
+            value = Callee(source)  # `getter = sessions.current_session_id`
         if isinstance(target, cst.Name):
             value = self._kept_override(target.value, source, value, state)
         self.bind(target, value, state)

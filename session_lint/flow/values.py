@@ -90,10 +90,21 @@ class Fixed:
     elements: tuple[Value, ...]
 
 
+@dataclass(frozen=True)
+class Callee:
+    """A function held in a local: an alias (`getter = sessions.current_session_id`,
+    `send = client.execute`) or a `functools.partial` of one with the arguments it binds
+    first. Calling it is calling ``func`` with ``args`` (valued ``values``) in front."""
+
+    func: cst.BaseExpression
+    args: tuple[cst.Arg, ...] = ()
+    values: tuple[Value, ...] = ()
+
+
 class Unknown(enum.Enum):
     TOP = "top"
 
 
 TOP = Unknown.TOP
 
-Value = Session | Mapping | RefParameter | Items | Fixed | Unknown
+Value = Session | Mapping | RefParameter | Items | Fixed | Callee | Unknown
