@@ -14,6 +14,7 @@ import libcst as cst
 
 from session_lint.flow.core import (
     MAX_PATHS,
+    OVERRIDE_MARK,
     ModuleContext,
     State,
     _dedupe,
@@ -59,7 +60,9 @@ class Interpreter(StatementExecutor):
             if isinstance(star, cst.Param):
                 every.append(star)
         for param in every:
-            state[param.name.value] = self._parameter_value(param)
+            value = state[param.name.value] = self._parameter_value(param)
+            if isinstance(value, Mapping) and value.override:
+                state[OVERRIDE_MARK + value.override] = value
         return state
 
     def _parameter_value(self, param: cst.Param) -> Value:
