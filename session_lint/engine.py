@@ -106,11 +106,16 @@ def _diagnostics(
             end_line=where.end.line,
             end_column=where.end.column + 1,
             code=finding.rule.CODE,
-            message=finding.message,
+            message=_with_reason(finding.message, planner.reasons.get(finding)),
             fix=_fix_note(finding, applicability),
         )
         by_diagnostic[diagnostic] = finding
     return by_diagnostic
+
+
+def _with_reason(message: str, reason: str | None) -> str:
+    """A finding the fix leaves alone for a reason the user can act on says so."""
+    return f"{message} (no automatic fix: {reason})" if reason else message
 
 
 def _fix_note(finding: Finding, applicability: Applicability | None) -> Fix | None:

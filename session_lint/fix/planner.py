@@ -1,19 +1,26 @@
 """Turn findings into edits: resolve once with every override in scope, put that value in
-the payload after the builder, hand the same value to routing."""
+the payload after the builder, hand the same value to routing.
+
+Findings are planned per dispatch. When the dispatch needs the resolved session in more
+than one place (an ambient read on each side, a builder and a read-back, a resolver call
+already on the other side), the fix binds ONE local, reused if the function already
+holds the resolution in a local bound once, otherwise a name that collides with nothing,
+bound before all of its uses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from session_lint.fix.edits import Edits
+from session_lint.fix.naming import ResolverName, resolver_name
+from session_lint.fix.tree import Block, Tree, bound_once, walk
 from session_lint.flow.dispatch import DispatchSite, Finding
 from session_lint.flow.index import ModuleIndex
 from session_lint.flow.interpreter import string_value
 from session_lint.flow.names import Names
-from session_lint.flow.walk import code_children
 from session_lint.rules import (
     AmbientBuilderNotOverridden,
     AmbientSessionAtDispatch,
@@ -24,32 +31,42 @@ from session_lint.rules import (
 )
 from session_lint.types import Applicability
 
-ImportRequest = tuple[str, str, int]  # module, name, leading dots
-
-
-@dataclass(frozen=True)
-class Resolution:
-    call: cst.Call
-    needed_import: ImportRequest | None
-
-
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
+_APPLICABILITY = {
+    AmbientSessionAtDispatch: SAFE,
+    AmbientBuilderNotOverridden: SAFE,
+    ResolverDropsOverride: SAFE,
+    MissingRoutingSession: SAFE,
+    HandRolledPrecedence: UNSAFE,
+    RoutingFromAmbientPayload: SAFE,
+}
+_RESOLVING = (AmbientSessionAtDispatch, HandRolledPrecedence, ResolverDropsOverride)
+
+
+@dataclass
+class _Site:
+    """What one dispatch's fix has to do."""
+
+    site: DispatchSite
+    targets: list[Finding] = field(default_factory=list)  # become the resolved value
+    builders: list[Finding] = field(default_factory=list)
+    read_backs: list[Finding] = field(default_factory=list)
+    routing: list[Finding] = field(default_factory=list)  # SES006
 
 
 class Planner:
-    """Plans the fixes of one module's findings into one ``Edits``."""
+    """Plans the fixes of one module's findings into one ``Edits``; ``reasons`` says, per
+    finding left unfixed for a reason users can act on, why."""
 
     def __init__(self, module: cst.Module, names: Names, index: ModuleIndex) -> None:
         self.module = module
         self.names = names
         self.index = index
         self.edits = Edits()
-        self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
-        # the module's resolver and ambient-getter calls, found once: a scan per finding
-        # made a module with many findings quadratic (1,500 took half a minute)
-        self._resolver_calls: list[cst.Call] | None = None
-        self._ambient_calls: list[cst.Call] = []
+        self.reasons: dict[Finding, str] = {}
+        self._tree: Tree | None = None
+        self._naming: ResolverName | str | None = None
 
     # ----------------------------------------------------------------- entry point
     def plan(
@@ -62,127 +79,132 @@ class Planner:
         its applicability. A builder finding among ``companions`` (e.g. not selected) is
         fixed too when a selected read-back needs its fix."""
         allowed = frozenset(allowed)
-        fixed: dict[Finding, Applicability] = {}
         selected = set(findings)
-        read_backs = [f for f in findings if f.rule is RoutingFromAmbientPayload]
-        builders = [
-            f
-            for f in dict.fromkeys([*findings, *companions])
-            if f.rule is AmbientBuilderNotOverridden
-        ]
-        for finding in builders:
-            if finding.site is None or SAFE not in allowed:
-                continue
-            covered = self._fix_builder(finding, finding.site, read_backs, dry=True)
-            if covered is None or (finding not in selected and not covered):
-                continue
-            self._fix_builder(finding, finding.site, read_backs, dry=False)
-            for done in (finding, *covered):
-                if done in selected:
-                    fixed[done] = SAFE
-        for finding in findings:
-            if finding in fixed or finding.rule in (
-                AmbientBuilderNotOverridden,
-                RoutingFromAmbientPayload,
-            ):
-                continue
+        sites: dict[int, _Site] = {}
+        for finding in dict.fromkeys([*findings, *companions]):
             applicability = _APPLICABILITY.get(finding.rule)
-            if applicability is None or applicability not in allowed or finding.site is None:
+            if finding.site is None or applicability not in allowed:
                 continue
-            if self._fix_one(finding, finding.site):
-                fixed[finding] = applicability
+            site = sites.setdefault(id(finding.site.call), _Site(finding.site))
+            if finding.rule is AmbientBuilderNotOverridden:
+                site.builders.append(finding)
+            elif finding.rule is RoutingFromAmbientPayload and finding in selected:
+                site.read_backs.append(finding)
+            elif finding.rule is MissingRoutingSession and finding in selected:
+                site.routing.append(finding)
+            elif finding.rule in _RESOLVING and finding in selected:
+                site.targets.append(finding)
+        fixed: dict[Finding, Applicability] = {}
+        for site in sites.values():
+            for done in self._plan_site(site, selected):
+                if done in selected:
+                    fixed[done] = _APPLICABILITY[done.rule]
         return fixed
 
-    def _fix_one(self, finding: Finding, site: DispatchSite) -> bool:
-        rule = finding.rule
-        if rule in (AmbientSessionAtDispatch, HandRolledPrecedence):
-            resolution = self._resolver_call(site, hint=finding.node)
-            if resolution is None:
-                return False
-            self.edits.replace[finding.node] = self._use(resolution)
-            return True
-        if rule is ResolverDropsOverride and isinstance(finding.node, cst.Call):
-            arguments = _resolver_arguments(site)
-            if arguments is None:
-                return False
-            self.edits.replace[finding.node] = finding.node.with_changes(
-                args=[cst.Arg(cst.parse_expression(text)) for text in arguments]
-            )
-            return True
-        if rule is MissingRoutingSession:
-            return self._route_with_payload_session(site)
-        return False
-
-    # ----------------------------------------------------------------- the builder pattern
-    def _fix_builder(
-        self, finding: Finding, site: DispatchSite, read_backs: Sequence[Finding], *, dry: bool
-    ) -> list[Finding] | None:
-        """``payload = builder(...)`` becomes: resolve once before it, then overwrite the
-        payload's session after it. Read-backs of that payload take the resolved local; a
-        statement that only re-reads it (``sid = payload.get("session_id")``) goes away."""
-        statement = self._statement_of(finding.node)
-        target = _assigned_name(statement, None)
-        payload = site.payload.value if isinstance(site.payload, cst.Name) else None
-        if statement is None or target is None or target != payload or site.function is None:
-            return None  # the builder's result must be the very local that is dispatched
-        resolution = self._resolver_call(site, hint=None)
+    def _plan_site(self, plan: _Site, selected: set[Finding]) -> list[Finding]:
+        done: list[Finding] = []
+        for finding in plan.routing:
+            if self._route_with_payload_session(plan.site):
+                done.append(finding)
+        builder = self._builder(plan, selected)
+        if not plan.targets and builder is None:
+            return done
+        wanted = [*plan.targets, *([builder[0]] if builder else [])]
+        resolution = self._resolution(plan.site, wanted)
         if resolution is None:
-            return None
-        covered = [
-            read
-            for read in read_backs
-            if read.site is not None
-            and read.site.function is site.function
-            and _reads_session_of(read.node, target, self.names.session_key)
-        ]
-        if dry:
-            return covered
-        resolved_text = self.module.code_for_node(self._use(resolution))
-        local = self._resolved_local_before(statement, resolved_text)
-        insert_resolution = local is None
-        for read in covered:
-            name = _assigned_name(self._statement_of(read.node), read.node)
-            local = local or name
-        local = local or self._fresh_name(site.function.node)
-        for read in covered:
-            read_statement = self._statement_of(read.node)
-            if read_statement is not None and _assigned_name(read_statement, read.node) == local:
-                self.edits.remove.add(read_statement)
-            else:
-                self.edits.replace[read.node] = cst.Name(local)
-        key = self.names.session_key
+            return done
+        if builder is None and len(self._value_nodes(plan)) == 1:
+            target = plan.targets[0]
+            if self._claim(target.node, self._resolved_call(target.node, resolution)):
+                done.append(target)
+            return done
+        return done + self._bind_one_local(plan, builder, resolution)
+
+    # ----------------------------------------------------------------- one local per dispatch
+    def _value_nodes(self, plan: _Site) -> list[cst.CSTNode]:
+        """Every node that must become the resolved session: the findings' nodes and the
+        resolver calls already feeding the dispatch."""
+        nodes = [finding.node for finding in plan.targets]
+        nodes += [node for node in plan.site.resolved if node not in nodes]
+        return nodes
+
+    def _bind_one_local(
+        self,
+        plan: _Site,
+        builder: tuple[Finding, cst.SimpleStatementLine, list[Finding]] | None,
+        resolution: str,
+    ) -> list[Finding]:
+        tree = self._tree_of()
+        function = plan.site.function
+        scope: cst.FunctionDef | cst.Module = function.node if function else self.module
+        top: Block = scope.body if isinstance(scope, cst.FunctionDef) else scope  # type: ignore[assignment]
+        if not isinstance(top, Block):
+            return []
+        nodes = self._value_nodes(plan)
+        statements = [tree.statement_of(node) for node in nodes]
+        uses: list[cst.BaseStatement] = [s for s in statements if s is not None]
+        if builder is not None:
+            uses.append(builder[1])
+        if len(uses) < len(statements) + (builder is not None):
+            return []  # a use inside a compound statement's header: no single place to bind
+        local, reuse = self._existing_local(nodes, statements, uses, scope)
+        anchor = None
+        if local is None:
+            anchor = tree.first_of(uses, top)
+            if anchor is None:
+                return []
+            local = self._new_local_name(scope, builder)
+        if any(self.edits.replace.get(node) not in (None,) for node in nodes if node is not reuse):
+            return []  # another dispatch's fix already rewrote one of them
         config = self.module.config_for_parsing
-        if insert_resolution:
+        done: list[Finding] = []
+        for finding in plan.targets:
+            node = finding.node
+            if node is reuse:
+                self.edits.replace[node] = self._resolved_call(node, resolution)
+            else:
+                self.edits.replace[node] = cst.Name(local)
+            done.append(finding)
+        for node in plan.site.resolved:
+            if node is not reuse and node not in self.edits.replace:
+                self.edits.replace[node] = cst.Name(local)
+        if anchor is not None:
             self.edits.insert_before(
-                statement, cst.parse_statement(f"{local} = {resolved_text}\n", config)
+                anchor.statement, cst.parse_statement(f"{local} = {resolution}\n", config)
             )
-        self.edits.insert_after(
-            statement, cst.parse_statement(f'{target}["{key}"] = {local}\n', config)
-        )
-        return covered
+        if builder is not None:
+            done += self._overwrite_after_builder(builder, local)
+        return done
 
-    def _resolved_local_before(
-        self, statement: cst.SimpleStatementLine, resolved_text: str
-    ) -> str | None:
-        """A local already assigned this very resolver call earlier in the same block."""
-        block = self._parent_map().get(statement)
-        body = getattr(block, "body", ())
-        if not isinstance(body, Sequence) or statement not in body:
-            return None
-        for earlier in body[: body.index(statement)]:
-            if not isinstance(earlier, cst.SimpleStatementLine) or len(earlier.body) != 1:
+    def _existing_local(
+        self,
+        nodes: Sequence[cst.CSTNode],
+        statements: Sequence[cst.SimpleStatementLine | None],
+        uses: Sequence[cst.BaseStatement],
+        scope: cst.FunctionDef | cst.Module,
+    ) -> tuple[str | None, cst.CSTNode | None]:
+        """A ``name = <value node>`` statement, name bound nowhere else, that comes before
+        every other use: its name becomes the one local."""
+        tree = self._tree_of()
+        for node, statement in zip(nodes, statements, strict=True):
+            name = _assigned_name(statement, node)
+            if name is None or statement is None or not bound_once(scope, name):
                 continue
-            assign = earlier.body[0]
-            if (
-                isinstance(assign, cst.Assign)
-                and isinstance(assign.value, cst.Call)
-                and self.module.code_for_node(assign.value) == resolved_text
-            ):
-                return _assigned_name(earlier, assign.value)
-        return None
+            if tree.precedes(statement, [use for use in uses if use is not statement]):
+                return name, node
+        return None, None
 
-    def _fresh_name(self, function: cst.FunctionDef) -> str:
-        taken = {node.value for node in _walk(function) if isinstance(node, cst.Name)}
+    def _new_local_name(
+        self,
+        scope: cst.FunctionDef | cst.Module,
+        builder: tuple[Finding, cst.SimpleStatementLine, list[Finding]] | None,
+    ) -> str:
+        if builder is not None:
+            for read in builder[2]:
+                name = _assigned_name(self._tree_of().statement_of(read.node), read.node)
+                if name is not None and bound_once(scope, name):
+                    return name  # `sid = payload.get("session_id")` goes; `sid` stays
+        taken = {node.value for node in walk(scope) if isinstance(node, cst.Name)}
         for candidate in ("session_id", "resolved_session_id"):
             if candidate not in taken:
                 return candidate
@@ -190,6 +212,55 @@ class Planner:
         while f"resolved_session_id_{number}" in taken:
             number += 1
         return f"resolved_session_id_{number}"
+
+    # ----------------------------------------------------------------- the builder pattern
+    def _builder(
+        self, plan: _Site, selected: set[Finding]
+    ) -> tuple[Finding, cst.SimpleStatementLine, list[Finding]] | None:
+        """The builder finding to fix, its ``payload = builder(...)`` statement and the
+        read-backs of that payload it covers; a builder only a companion (not selected) is
+        fixed only when it covers a selected read-back."""
+        site = plan.site
+        payload = site.payload.value if isinstance(site.payload, cst.Name) else None
+        for finding in plan.builders:
+            statement = self._tree_of().statement_of(finding.node)
+            target = _assigned_name(statement, None)
+            if statement is None or target is None or target != payload:
+                continue
+            key = self.names.session_key
+            covered = [
+                read
+                for read in plan.read_backs
+                if _reads_session_of(read.node, target, key, self.index.constants)
+            ]
+            if finding in selected or covered:
+                return finding, statement, covered
+        return None
+
+    def _overwrite_after_builder(
+        self, builder: tuple[Finding, cst.SimpleStatementLine, list[Finding]], local: str
+    ) -> list[Finding]:
+        finding, statement, covered = builder
+        target = _assigned_name(statement, None)
+        tree = self._tree_of()
+        for read in covered:
+            read_statement = tree.statement_of(read.node)
+            if read_statement is not None and _assigned_name(read_statement, read.node) == local:
+                self.edits.remove.add(read_statement)
+            else:
+                self.edits.replace[read.node] = cst.Name(local)
+        value = statement.body[0].value if isinstance(statement.body[0], cst.Assign) else None
+        record = (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value in self.index.classes
+        )
+        key = self.names.session_key
+        write = f"{target}.{key} = {local}\n" if record else f'{target}["{key}"] = {local}\n'
+        self.edits.insert_after(
+            statement, cst.parse_statement(write, self.module.config_for_parsing)
+        )
+        return [finding, *covered]
 
     # ----------------------------------------------------------------- routing
     def _route_with_payload_session(self, site: DispatchSite) -> bool:
@@ -204,92 +275,66 @@ class Planner:
             text = f'{{"{key}": {read}}}'
         else:
             text = f'{{**{self.module.code_for_node(routing)}, "{key}": {read}}}'
-        self.edits.replace[routing] = cst.parse_expression(text)
-        return True
+        return self._claim(routing, cst.parse_expression(text))
 
     # ----------------------------------------------------------------- the resolver call
-    def _resolver_call(self, site: DispatchSite, hint: cst.CSTNode | None) -> Resolution | None:
+    def _resolution(self, site: DispatchSite, findings: Sequence[Finding]) -> str | None:
+        """The text of the one resolver call for ``site``, or ``None`` with the reason
+        noted on ``findings``."""
         arguments = _resolver_arguments(site)
-        found = self._resolver_callee(hint)
-        if arguments is None or found is None:
+        reason: str | None = None
+        if arguments is None:
+            reason = "more than one override or ref is in scope; pick the one to honour"
+        elif any(name in site.clobbered for name in arguments):
+            rebound = next(name for name in arguments if name in site.clobbered)
+            reason = f"`{rebound}` is reassigned before the resolver; keep the caller's value"
+        naming = self._resolver_naming()
+        if reason is None and isinstance(naming, str):
+            reason = naming
+        if reason is not None or arguments is None or isinstance(naming, str):
+            for finding in findings:
+                self.reasons.setdefault(finding, reason or "")
             return None
-        callee, needed_import = found
-        call = cst.parse_expression(f"{callee}({', '.join(arguments)})")
-        return Resolution(call, needed_import) if isinstance(call, cst.Call) else None
+        if naming.needed_import is not None:
+            self.edits.imports.add(naming.needed_import)
+        return f"{naming.callee}({', '.join(arguments)})"
 
-    def _use(self, resolution: Resolution) -> cst.Call:
-        """The resolver call, with its import scheduled when the module lacks it."""
-        if resolution.needed_import is not None:
-            self.edits.imports.add(resolution.needed_import)
-        return resolution.call
+    def _resolved_call(self, node: cst.CSTNode, resolution: str) -> cst.BaseExpression:
+        """``node`` as the resolution: a dropping resolver call keeps its own spelling."""
+        if isinstance(node, cst.Call) and self.names.resolver.matches(
+            self.names.table.qualify(node.func)
+        ):
+            call = cst.parse_expression(resolution)
+            assert isinstance(call, cst.Call)
+            return node.with_changes(args=call.args)
+        return cst.parse_expression(resolution)
 
-    def _resolver_callee(self, hint: cst.CSTNode | None) -> tuple[str, ImportRequest | None] | None:
-        """How this module can name the resolver, scheduling an import if it must."""
-        names = self.names
-        resolver = names.resolver_name
-        for call in self._resolver_and_ambient_calls()[0][:1]:
-            return self.module.code_for_node(call.func), None  # as the module calls it
-        for local, qualified in names.table.aliases.items():
-            if names.resolver.matches(qualified):
-                return local, None  # imported, maybe under an alias, but not called yet
-        if resolver in self.index.module_functions:
-            return resolver, None
-        ambient_calls = [hint] if isinstance(hint, cst.Call) else []
-        ambient_calls += self._resolver_and_ambient_calls()[1]
-        for call in ambient_calls:
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
-                # `sessions.current_session_id()` -> `sessions.resolve_session_id(...)`
-                return f"{self.module.code_for_node(call.func.value)}.{resolver}", None
-        for qualified in names.table.aliases.values():
-            if names.ambient.matches(qualified) and "." in qualified.lstrip("."):
-                home = qualified.rsplit(".", 1)[0]
-                stripped = home.lstrip(".")
-                return resolver, (stripped, resolver, len(home) - len(stripped))
-        return None
+    def _claim(self, node: cst.CSTNode, replacement: cst.CSTNode) -> bool:
+        current = self.edits.replace.get(node)
+        if current is not None and not current.deep_equals(replacement):
+            return False
+        self.edits.replace[node] = replacement
+        return True
 
-    def _resolver_and_ambient_calls(self) -> tuple[list[cst.Call], list[cst.Call]]:
-        if self._resolver_calls is None:
-            names = self.names
-            self._resolver_calls = []
-            for node in self._parent_map():
-                if isinstance(node, cst.Call):
-                    qualified = names.table.qualify(node.func)
-                    if names.resolver.matches(qualified):
-                        self._resolver_calls.append(node)
-                    if names.ambient.matches(qualified):
-                        self._ambient_calls.append(node)
-        return self._resolver_calls, self._ambient_calls
+    def _resolver_naming(self) -> ResolverName | str:
+        if self._naming is None:
+            calls = [
+                node
+                for node in self._tree_of().parents
+                if isinstance(node, cst.Call)
+                and self.names.resolver.matches(self.names.table.qualify(node.func))
+            ]
+            calls.sort(key=lambda call: self.module.code.find(self.module.code_for_node(call)))
+            taken = frozenset(
+                {*self.index.module_functions, *self.index.classes, *self.names.table.aliases}
+            )
+            self._naming = resolver_name(self.module, self.names, self.index, calls, taken)
+        return self._naming
 
-    # ----------------------------------------------------------------- tree helpers
-    def _statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
-        """The statement line that holds ``node``, if it sits directly in a block."""
-        parents = self._parent_map()
-        current: cst.CSTNode | None = node
-        while current is not None and not isinstance(current, cst.SimpleStatementLine):
-            if isinstance(current, cst.BaseCompoundStatement | cst.SimpleStatementSuite):
-                return None
-            current = parents.get(current)
-        return current
-
-    def _parent_map(self) -> dict[cst.CSTNode, cst.CSTNode]:
-        if self._parents is None:
-            self._parents = {}
-            stack: list[cst.CSTNode] = [self.module]
-            while stack:
-                parent = stack.pop()
-                for child in code_children(parent):
-                    self._parents[child] = parent
-                    stack.append(child)
-        return self._parents
-
-
-_APPLICABILITY = {
-    AmbientSessionAtDispatch: SAFE,
-    AmbientBuilderNotOverridden: SAFE,
-    ResolverDropsOverride: SAFE,
-    MissingRoutingSession: SAFE,
-    HandRolledPrecedence: UNSAFE,
-}
+    def _tree_of(self) -> Tree:
+        if self._tree is None:
+            self._tree = Tree(self.module)
+        return self._tree
 
 
 def _resolver_arguments(site: DispatchSite) -> list[str] | None:
@@ -318,7 +363,13 @@ def _assigned_name(
     return None
 
 
-def _reads_session_of(node: cst.CSTNode, mapping: str, key: str) -> bool:
+def _key(node: cst.BaseExpression, constants: dict[str, str]) -> str | None:
+    if isinstance(node, cst.Name):
+        return constants.get(node.value)
+    return string_value(node)
+
+
+def _reads_session_of(node: cst.CSTNode, mapping: str, key: str, constants: dict[str, str]) -> bool:
     """Is ``node`` ``mapping.get(key...)`` or ``mapping[key]``?"""
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
         base = node.func.value
@@ -326,21 +377,13 @@ def _reads_session_of(node: cst.CSTNode, mapping: str, key: str) -> bool:
             isinstance(base, cst.Name)
             and base.value == mapping
             and bool(node.args)
-            and string_value(node.args[0].value) == key
+            and _key(node.args[0].value, constants) == key
         )
     if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name):
         element = node.slice[0].slice if len(node.slice) == 1 else None
         return (
             node.value.value == mapping
             and isinstance(element, cst.Index)
-            and string_value(element.value) == key
+            and _key(element.value, constants) == key
         )
     return False
-
-
-def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(code_children(current))

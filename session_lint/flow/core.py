@@ -12,6 +12,7 @@ from session_lint.flow import dispatch
 from session_lint.flow.index import FunctionInfo, ModuleIndex
 from session_lint.flow.names import Names, string_value
 from session_lint.flow.values import (
+    OVERRIDE_MARK,
     TOP,
     Items,
     Mapping,
@@ -26,7 +27,6 @@ from session_lint.flow.values import (
 from session_lint.flow.walk import code_children
 
 State = dict[str, Value]
-OVERRIDE_MARK = "\0"  # prefix of a state key no Python name can have
 MAX_PATHS = 64
 
 

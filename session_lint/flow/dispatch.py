@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from session_lint.flow.values import Mapping, Origin, Session, Slot, SlotValue, Value, Via
+from session_lint.flow.values import (
+    OVERRIDE_MARK,
+    Mapping,
+    Origin,
+    Session,
+    Slot,
+    SlotValue,
+    Value,
+    Via,
+)
 from session_lint.rule import Rule
 from session_lint.rules import (
     AmbientBuilderNotOverridden,
@@ -45,6 +54,9 @@ class DispatchSite:
     refs: tuple[str, ...]  # ref parameters in scope
     function: FunctionInfo | None
     payload_assumed: bool = False  # the payload's session key is inferred, not seen
+    # resolver calls that drop nothing feeding it on any path (shared by its paths' sites)
+    resolved: list[cst.CSTNode] = field(default_factory=list, compare=False)
+    clobbered: tuple[str, ...] = ()  # overrides whose name was rebound to something else
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class Reporter:
     """Findings of one module, at most one per (rule, node) whatever the number of paths."""
 
     findings: dict[tuple[str, int], Finding] = field(default_factory=dict)
+    resolved: dict[int, list[cst.CSTNode]] = field(default_factory=dict)  # by dispatch
 
     def report(
         self,
@@ -95,6 +108,16 @@ def _slot(value: Value) -> SlotValue:
     return value.slot if isinstance(value, Mapping) else Slot.UNKNOWN
 
 
+def _clobbered(state: State) -> tuple[str, ...]:
+    names: set[str] = set()
+    for key, value in state.items():
+        if key.startswith(OVERRIDE_MARK) and isinstance(value, Mapping) and value.override:
+            current = state.get(value.override)
+            if not isinstance(current, Mapping) or current.override != value.override:
+                names.add(value.override)
+    return tuple(sorted(names))
+
+
 def check(
     interpreter: CallEvaluator,
     node: cst.Call,
@@ -124,7 +147,18 @@ def check(
         refs,
         interpreter.info,
         payload_assumed=isinstance(payload_value, Mapping) and payload_value.assumed,
+        resolved=reporter.resolved.setdefault(id(at), []),
+        clobbered=_clobbered(state),
     )
+    for side in (payload, routing):
+        if (
+            isinstance(side, Session)
+            and side.origin is Origin.RESOLVED
+            and not side.missing
+            and side.node is not None
+            and side.node not in site.resolved
+        ):
+            site.resolved.append(side.node)
     sources = ", ".join(overrides + refs)
     resolver = names.resolver_name
     details = {"resolver": resolver, "overrides": sources, "key": names.session_key}

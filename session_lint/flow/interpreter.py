@@ -14,7 +14,6 @@ import libcst as cst
 
 from session_lint.flow.core import (
     MAX_PATHS,
-    OVERRIDE_MARK,
     ModuleContext,
     State,
     _dedupe,
@@ -24,6 +23,7 @@ from session_lint.flow.core import (
 from session_lint.flow.names import string_value
 from session_lint.flow.statements import StatementExecutor
 from session_lint.flow.values import (
+    OVERRIDE_MARK,
     TOP,
     Mapping,
     Origin,

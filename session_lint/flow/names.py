@@ -114,6 +114,7 @@ class Names:
         self.ambient = Matcher(config.ambient)
         self.resolver = Matcher((config.resolver,))
         self.resolver_name = config.resolver.rsplit(".", 1)[-1]
+        self.resolver_path = config.resolver  # as configured, maybe `pkg.mod.fn`
         self.routing_helpers = Matcher(config.routing_helpers)
         self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
         self.session_key = config.session_key

@@ -107,4 +107,6 @@ class Unknown(enum.Enum):
 
 TOP = Unknown.TOP
 
+OVERRIDE_MARK = "\0"  # state key prefix (no Python name has it) remembering an override
+
 Value = Session | Mapping | RefParameter | Items | Fixed | Callee | Unknown

@@ -22,9 +22,14 @@ class AmbientSessionAtDispatch(Rule):
     The fix is safe: it replaces the ambient read by `resolve_session_id(...)` with every
     override and ref in scope. With none of them set, the resolver returns exactly what the
     ambient getter did; with one set, the call now uses the session the caller asked for,
-    which is the repair. The resolver's import is added next to the getter's (or reuses an
-    existing alias). No fix is offered when two overrides are in scope or the resolver's
-    module cannot be told.
+    which is the repair.
+    When the dispatch needs the session in several places, the fix resolves once into one
+    local (a name already bound once to the resolution, or a new name that collides with
+    nothing) and uses it everywhere. The resolver is named as the file already imports it,
+    else imported from its configured module (`resolver = "pkg.mod.fn"` adds `from pkg.mod
+    import fn`). No fix is offered, and the message says why, when only a bare resolver
+    name is configured and the file does not import it, when two overrides or refs are in
+    scope, or when the override was reassigned before the resolver.
     """
 
     CODE = "SES001"
@@ -61,7 +66,7 @@ class AmbientSessionAtDispatch(Rule):
     )
     INVALID = (
         Invalid(
-            "from runtime import current_session_id\n"
+            "from runtime import current_session_id, resolve_session_id\n"
             "\n"
             "\n"
             "def get_module_attr(client, module, attr, runtime_opts):\n"
@@ -71,7 +76,7 @@ class AmbientSessionAtDispatch(Rule):
             '    return client.execute("snakebridge.call", payload, routing)\n',
             lines=(5,),
             expected_fix=(
-                "from runtime import resolve_session_id, current_session_id\n"
+                "from runtime import current_session_id, resolve_session_id\n"
                 "\n"
                 "\n"
                 "def get_module_attr(client, module, attr, runtime_opts):\n"
@@ -82,7 +87,7 @@ class AmbientSessionAtDispatch(Rule):
             ),
         ),
         Invalid(
-            "from runtime import sessions as s\n"
+            "from runtime import resolve_session_id, sessions as s\n"
             "\n"
             "\n"
             "async def ping(client):\n"
@@ -90,16 +95,16 @@ class AmbientSessionAtDispatch(Rule):
             '    return await client.execute("snakebridge.call", payload, {"session_id": payload["session_id"]})\n',
             lines=(5,),
             expected_fix=(
-                "from runtime import sessions as s\n"
+                "from runtime import resolve_session_id, sessions as s\n"
                 "\n"
                 "\n"
                 "async def ping(client):\n"
-                '    payload = {"helper": "ping", "session_id": s.resolve_session_id()}\n'
+                '    payload = {"helper": "ping", "session_id": resolve_session_id()}\n'
                 '    return await client.execute("snakebridge.call", payload, {"session_id": payload["session_id"]})\n'
             ),
         ),
         Invalid(
-            "from runtime import current_session_id as cur\n"
+            "from runtime import current_session_id as cur, resolve_session_id\n"
             "\n"
             "\n"
             "class Bridge:\n"
@@ -112,7 +117,7 @@ class AmbientSessionAtDispatch(Rule):
             '        return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n',
             lines=(10,),
             expected_fix=(
-                "from runtime import resolve_session_id, current_session_id as cur\n"
+                "from runtime import current_session_id as cur, resolve_session_id\n"
                 "\n"
                 "\n"
                 "class Bridge:\n"

@@ -24,6 +24,13 @@ class AmbientBuilderNotOverridden(Rule):
     earlier in the block), and after it `payload["session_id"] = session_id`. A statement
     that only read the session back out of that payload is removed, and other read-backs
     take the local. No fix is offered when the builder call is not a plain assignment.
+    When the dispatch needs the session in several places, the fix resolves once into one
+    local (a name already bound once to the resolution, or a new name that collides with
+    nothing) and uses it everywhere. The resolver is named as the file already imports it,
+    else imported from its configured module (`resolver = "pkg.mod.fn"` adds `from pkg.mod
+    import fn`). No fix is offered, and the message says why, when only a bare resolver
+    name is configured and the file does not import it, when two overrides or refs are in
+    scope, or when the override was reassigned before the resolver.
     """
 
     CODE = "SES002"

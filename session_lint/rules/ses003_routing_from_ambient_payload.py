@@ -44,7 +44,7 @@ class RoutingFromAmbientPayload(Rule):
     )
     INVALID = (
         Invalid(
-            "from runtime import current_session_id\n"
+            "from runtime import current_session_id, resolve_session_id\n"
             "\n"
             "\n"
             "def helper_payload(helper):\n"
@@ -58,7 +58,7 @@ class RoutingFromAmbientPayload(Rule):
             '    return client.execute("snakebridge.call", payload, runtime_opts)\n',
             lines=(10,),
             expected_fix=(
-                "from runtime import resolve_session_id, current_session_id\n"
+                "from runtime import current_session_id, resolve_session_id\n"
                 "\n"
                 "\n"
                 "def helper_payload(helper):\n"

@@ -21,7 +21,14 @@ class ResolverDropsOverride(Rule):
     ## Fix safety
     The fix is safe: the resolver's arguments become the override and the ref in scope,
     `resolve_session_id(runtime_opts, ref)`. Calls without an override keep behaving as
-    before; calls with one now honour it. No fix with two overrides in scope.
+    before; calls with one now honour it.
+    When the dispatch needs the session in several places, the fix resolves once into one
+    local (a name already bound once to the resolution, or a new name that collides with
+    nothing) and uses it everywhere. The resolver is named as the file already imports it,
+    else imported from its configured module (`resolver = "pkg.mod.fn"` adds `from pkg.mod
+    import fn`). No fix is offered, and the message says why, when only a bare resolver
+    name is configured and the file does not import it, when two overrides or refs are in
+    scope, or when the override was reassigned before the resolver.
     """
 
     CODE = "SES004"

@@ -20,6 +20,13 @@ class HandRolledPrecedence(Rule):
     The fix is unsafe (applied with `--unsafe-fixes`): `resolve_session_id(...)` also
     honours the ref's session and rejects invalid values (`""`, an int) that the chain
     accepted, so behaviour can change beyond the repair.
+    When the dispatch needs the session in several places, the fix resolves once into one
+    local (a name already bound once to the resolution, or a new name that collides with
+    nothing) and uses it everywhere. The resolver is named as the file already imports it,
+    else imported from its configured module (`resolver = "pkg.mod.fn"` adds `from pkg.mod
+    import fn`). No fix is offered, and the message says why, when only a bare resolver
+    name is configured and the file does not import it, when two overrides or refs are in
+    scope, or when the override was reassigned before the resolver.
     """
 
     CODE = "SES007"
@@ -41,7 +48,7 @@ class HandRolledPrecedence(Rule):
     )
     INVALID = (
         Invalid(
-            "from runtime import current_session_id\n"
+            "from runtime import current_session_id, resolve_session_id\n"
             "\n"
             "\n"
             "def call(client, function, runtime_opts):\n"
@@ -49,7 +56,7 @@ class HandRolledPrecedence(Rule):
             '    return client.execute("snakebridge.call", {"session_id": sid}, {"session_id": sid})\n',
             lines=(5,),
             expected_fix=(
-                "from runtime import resolve_session_id, current_session_id\n"
+                "from runtime import current_session_id, resolve_session_id\n"
                 "\n"
                 "\n"
                 "def call(client, function, runtime_opts):\n"

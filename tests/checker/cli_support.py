@@ -13,7 +13,7 @@ FIXTURES = ROOT / "fixtures"
 BIN = Path(sys.executable).parent
 # a module with one ambient-session dispatch: SES001 at 5:11
 BUGGY = (
-    "from runtime import current_session_id\n"
+    "from runtime import current_session_id, resolve_session_id\n"
     "\n"
     "\n"
     "def ping(client):\n"

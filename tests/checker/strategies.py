@@ -18,6 +18,7 @@ class Generated:
     source: str
     buggy: bool
     function: str  # name of the dispatching function
+    fixable: bool = True  # the module names the resolver (imports or calls it)
 
     def function_span(self) -> tuple[int, int]:
         """First and last line (1-based) of the dispatching function."""
@@ -34,6 +35,7 @@ class _Names:
     ambient: str  # how the ambient getter is called
     resolver: str  # how the resolver is called
     imports: str
+    imports_resolver: bool = True  # else only a call of it names it
 
 
 _IMPORT_STYLES = [
@@ -47,8 +49,13 @@ _IMPORT_STYLES = [
         "resolve",
         "from runtime import current_session_id as cur, resolve_session_id as resolve\n",
     ),
-    _Names("rt.current_session_id", "rt.resolve_session_id", "import runtime as rt\n"),
-    _Names("current_session_id", "resolve_session_id", "from runtime import current_session_id\n"),
+    _Names("rt.current_session_id", "rt.resolve_session_id", "import runtime as rt\n", False),
+    _Names(
+        "current_session_id",
+        "resolve_session_id",
+        "from runtime import current_session_id\n",
+        False,
+    ),
 ]
 
 
@@ -161,4 +168,5 @@ def dispatch_modules(draw: st.DrawFn) -> Generated:
         "    return value * 2",
         "",
     ]
-    return Generated("\n".join(lines), buggy, function)
+    calls_resolver = session_style in ("resolved", "dropped")
+    return Generated("\n".join(lines), buggy, function, names.imports_resolver or calls_resolver)

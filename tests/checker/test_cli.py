@@ -123,7 +123,7 @@ def test_fix_writes_and_reports_what_remains(tree: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     fixed = (tree / "pkg" / "buggy.py").read_text()
     assert "sid = resolve_session_id()" in fixed
-    assert "from runtime import resolve_session_id, current_session_id" in fixed
+    assert fixed.startswith("from runtime import current_session_id, resolve_session_id\n")
     assert (tree / "pkg" / "clean.py").read_text() == CLEAN
 
 

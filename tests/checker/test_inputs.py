@@ -36,7 +36,7 @@ from tests.checker.os_support import unprivileged, unprivileged_problem
 
 DISPATCH = 'def f(client):\n    return client.execute("t", {"session_id": s}, {})\n'
 BUGGY = (
-    "from runtime import current_session_id\n"
+    "from runtime import current_session_id, resolve_session_id\n"
     "\n"
     "\n"
     "def f(client):\n"
@@ -189,7 +189,7 @@ SYNTAX = {
     "3.14 template strings": "greeting = t'hello {name}'\n",
 }
 MATCH_DISPATCH = (
-    "from runtime import current_session_id\n"
+    "from runtime import current_session_id, resolve_session_id\n"
     "def f(client, command):\n"
     "    match command:\n"
     "        case {'session': sid}:\n"
@@ -484,13 +484,14 @@ def test_a_file_that_kills_its_worker_is_reported_and_the_run_goes_on(tmp_path: 
 
 
 def test_an_internal_error_in_one_file_does_not_end_the_run(tmp_path: Path) -> None:
-    # `class` as the resolver's name makes the fix planner build code that does not parse,
-    # a genuine failure in the engine, for every file that has a finding; `Config` refuses
-    # that name, so the test forces it past validation. The failure stays with that file.
+    # `class` as the resolver's name (imported from its configured module `pkg`) makes the
+    # fix planner build code that does not parse, a genuine failure in the engine, for
+    # every file that has a finding; `Config` refuses that name, so the test forces it past
+    # validation. The failure stays with that file.
     with pytest.raises(ConfigError, match="resolver"):
         Config(resolver="class")
     broken = Config()
-    object.__setattr__(broken, "resolver", "class")
+    object.__setattr__(broken, "resolver", "pkg.class")
     (tmp_path / "buggy.py").write_text(BUGGY)
     (tmp_path / "clean.py").write_text(
         DISPATCH.replace("s}", "sid}").replace("{}", "{'session_id': sid}")
