@@ -41,6 +41,10 @@ _APPLICABILITY = {
     HandRolledPrecedence: UNSAFE,
     RoutingFromAmbientPayload: SAFE,
 }
+_NO_SINGLE_PLACE = (
+    "payload and routing take the session in places no single local can reach before "
+    "both (across a loop's back edge); resolve once before the loop"
+)
 _RESOLVING = (AmbientSessionAtDispatch, HandRolledPrecedence, ResolverDropsOverride)
 
 
@@ -113,12 +117,23 @@ class Planner:
         resolution = self._resolution(plan.site, wanted)
         if resolution is None:
             return done
-        if builder is None and len(self._value_nodes(plan)) == 1:
-            target = plan.targets[0]
-            if self._claim(target.node, self._resolved_call(target.node, resolution)):
-                done.append(target)
-            return done
-        return done + self._bind_one_local(plan, builder, resolution)
+        linked = self._linked_nodes(plan)
+        if builder is None:
+            for target in plan.targets:
+                if target.node not in linked and self._claim(
+                    target.node, self._resolved_call(target.node, resolution)
+                ):
+                    done.append(target)  # feeds both sides alone on every path: inline
+            if not linked:
+                return done
+        else:
+            linked = self._value_nodes(plan)
+        bound = self._bind_one_local(plan, builder, resolution, linked)
+        if not bound:
+            for finding in wanted:
+                if finding not in done:
+                    self.reasons.setdefault(finding, _NO_SINGLE_PLACE)
+        return done + bound
 
     # ----------------------------------------------------------------- one local per dispatch
     def _value_nodes(self, plan: _Site) -> list[cst.CSTNode]:
@@ -128,11 +143,23 @@ class Planner:
         nodes += [node for node in plan.site.resolved if node not in nodes]
         return nodes
 
+    def _linked_nodes(self, plan: _Site) -> list[cst.CSTNode]:
+        """The nodes that, fixed one by one, would give some path two resolutions: its
+        payload and routing sessions come from two of them."""
+        values = self._value_nodes(plan)
+        linked: list[cst.CSTNode] = []
+        for payload, routing in plan.site.pairs:
+            if payload is routing or payload not in values or routing not in values:
+                continue
+            linked += [node for node in (payload, routing) if node not in linked]
+        return linked
+
     def _bind_one_local(
         self,
         plan: _Site,
         builder: tuple[Finding, cst.SimpleStatementLine, list[Finding]] | None,
         resolution: str,
+        nodes: list[cst.CSTNode],
     ) -> list[Finding]:
         tree = self._tree_of()
         function = plan.site.function
@@ -140,7 +167,6 @@ class Planner:
         top: Block = scope.body if isinstance(scope, cst.FunctionDef) else scope  # type: ignore[assignment]
         if not isinstance(top, Block):
             return []
-        nodes = self._value_nodes(plan)
         statements = [tree.statement_of(node) for node in nodes]
         uses: list[cst.BaseStatement] = [s for s in statements if s is not None]
         if builder is not None:
@@ -160,13 +186,15 @@ class Planner:
         done: list[Finding] = []
         for finding in plan.targets:
             node = finding.node
+            if node not in nodes:
+                continue
             if node is reuse:
                 self.edits.replace[node] = self._resolved_call(node, resolution)
             else:
                 self.edits.replace[node] = cst.Name(local)
             done.append(finding)
         for node in plan.site.resolved:
-            if node is not reuse and node not in self.edits.replace:
+            if node in nodes and node is not reuse and node not in self.edits.replace:
                 self.edits.replace[node] = cst.Name(local)
         if anchor is not None:
             self.edits.insert_before(

@@ -56,6 +56,10 @@ class DispatchSite:
     payload_assumed: bool = False  # the payload's session key is inferred, not seen
     # resolver calls that drop nothing feeding it on any path (shared by its paths' sites)
     resolved: list[cst.CSTNode] = field(default_factory=list, compare=False)
+    # (payload, routing) session nodes on each path, shared like ``resolved``
+    pairs: list[tuple[cst.CSTNode | None, cst.CSTNode | None]] = field(
+        default_factory=list, compare=False
+    )
     clobbered: tuple[str, ...] = ()  # overrides whose name was rebound to something else
 
 
@@ -73,6 +77,9 @@ class Reporter:
 
     findings: dict[tuple[str, int], Finding] = field(default_factory=dict)
     resolved: dict[int, list[cst.CSTNode]] = field(default_factory=dict)  # by dispatch
+    pairs: dict[int, list[tuple[cst.CSTNode | None, cst.CSTNode | None]]] = field(
+        default_factory=dict
+    )
 
     def report(
         self,
@@ -148,6 +155,7 @@ def check(
         interpreter.info,
         payload_assumed=isinstance(payload_value, Mapping) and payload_value.assumed,
         resolved=reporter.resolved.setdefault(id(at), []),
+        pairs=reporter.pairs.setdefault(id(at), []),
         clobbered=_clobbered(state),
     )
     for side in (payload, routing):
@@ -159,6 +167,12 @@ def check(
             and side.node not in site.resolved
         ):
             site.resolved.append(side.node)
+    pair = (
+        payload.node if isinstance(payload, Session) else None,
+        routing.node if isinstance(routing, Session) else None,
+    )
+    if pair not in site.pairs:
+        site.pairs.append(pair)
     sources = ", ".join(overrides + refs)
     resolver = names.resolver_name
     details = {"resolver": resolver, "overrides": sources, "key": names.session_key}

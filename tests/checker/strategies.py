@@ -170,3 +170,87 @@ def dispatch_modules(draw: st.DrawFn) -> Generated:
     ]
     calls_resolver = session_style in ("resolved", "dropped")
     return Generated("\n".join(lines), buggy, function, names.imports_resolver or calls_resolver)
+
+
+_REBUILDS = {
+    # what the back edge carries into the next attempt, and whether that is a bug
+    "ambient_builder": (["payload = build_payload(name)"], True),
+    "ambient_read": (["sid = current_session_id()"], True),
+    "ambient_or_error": (["sid = err.new_session or current_session_id()"], True),
+    "builder_overridden": (["payload = build_payload(name)", 'payload["session_id"] = sid'], False),
+    "resolve_again": (["sid = resolve_session_id(runtime_opts)"], False),
+    "nothing": (["pass"], False),
+}
+
+
+@st.composite
+def retry_modules(draw: st.DrawFn) -> Generated:
+    """A correct dispatch wrapped in a generated loop or retry; what the loop's back edge
+    carries into the next attempt decides whether it is buggy."""
+    loop = draw(st.sampled_from(["for", "while_true", "while_counter", "async_for"]))
+    placement = draw(st.sampled_from(["handler", "end_of_body", "finally"]))
+    choices = (
+        sorted(_REBUILDS)
+        if placement == "handler"
+        else [name for name in sorted(_REBUILDS) if name != "ambient_or_error"]
+    )
+    rebuild = draw(st.sampled_from(choices))
+    leave = draw(st.sampled_from(["return", "break"]))
+    payload_inside = draw(st.booleans())
+    function = draw(st.sampled_from(["call_with_retry", "send", "_attempt"]))
+    statements, buggy = _REBUILDS[rebuild]
+    if rebuild == "ambient_builder" and payload_inside:
+        buggy = False  # the next attempt builds its payload afresh before dispatching
+
+    is_async = loop == "async_for"
+    awaited = "await " if is_async else ""
+    dispatch = f'{awaited}client.execute("snakebridge.call", payload, {{"session_id": sid}})'
+    body = ["sid = resolve_session_id(runtime_opts)"]
+    if not payload_inside:
+        body.append('payload = {"function": name, "session_id": sid}')
+    header = {
+        "for": "for _attempt in range(3):",
+        "while_true": "while True:",
+        "while_counter": "while attempts < 3:",
+        "async_for": "async for _attempt in attempts_of(3):",
+    }[loop]
+    if loop == "while_counter":
+        body.append("attempts = 0")
+    body.append(header)
+    inner: list[str] = []
+    if loop == "while_counter":
+        inner.append("attempts += 1")
+    if payload_inside:
+        inner.append('payload = {"function": name, "session_id": sid}')
+    inner.append("try:")
+    inner += [f"    return {dispatch}"] if leave == "return" else [f"    {dispatch}", "    break"]
+    inner.append("except Retry as err:" if placement == "handler" else "except Retry:")
+    inner += [f"    {line}" for line in statements] if placement == "handler" else ["    pass"]
+    if placement == "finally":
+        inner.append("finally:")
+        inner += [f"    {line}" for line in statements]
+    if placement == "end_of_body":
+        inner += statements
+    body += [f"    {line}" for line in inner]
+    body.append("return None")
+
+    lines = [
+        "from runtime import current_session_id, resolve_session_id",
+        "",
+        "",
+        "class Retry(Exception):",
+        "    new_session = None",
+        "",
+        "",
+        "def build_payload(name):",
+        '    return {"function": name, "session_id": current_session_id()}',
+        "",
+        "",
+        f"{'async ' if is_async else ''}def {function}(client, name, runtime_opts):",
+        *(f"    {line}" for line in body),
+        "",
+    ]
+    # a payload built once before the loop and a routing session rebound inside it need
+    # two places for one local: no automatic fix, and the finding says why
+    fixable = payload_inside or rebuild not in ("ambient_read", "ambient_or_error")
+    return Generated("\n".join(lines), buggy, function, fixable)

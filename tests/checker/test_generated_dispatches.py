@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,7 +13,7 @@ from session_lint.fix.api import fix_source
 from session_lint.prefilter import Prefilter
 from session_lint.registry import enabled_codes
 from session_lint.types import Diagnostic
-from tests.checker.strategies import Generated, dispatch_modules
+from tests.checker.strategies import Generated, dispatch_modules, retry_modules
 
 
 def _outside_function(generated: Generated, source: str) -> list[str]:
@@ -71,3 +73,33 @@ def test_prefilter_never_skips_a_file_with_findings(
     module = parse(source, "<generated>")
     assert not isinstance(module, Diagnostic)
     assert check_module(module, "<generated>", config, honour_noqa=False).diagnostics == []
+
+
+STRICT = Config(select=("SES", "SES008", "SES009"))
+
+
+def _strict_codes(source: str) -> Counter[tuple[str, str]]:
+    lines = source.splitlines()
+    return Counter((d.code, lines[d.line - 1].strip()) for d in lint_source(source, config=STRICT))
+
+
+@given(retry_modules())
+def test_a_rebuild_on_the_back_edge_of_a_retry_is_flagged(generated: Generated) -> None:
+    diagnostics = lint_source(generated.source)
+    assert bool(diagnostics) == generated.buggy, (generated.source, diagnostics)
+    start, end = generated.function_span()
+    assert all(start <= d.line <= end for d in diagnostics), diagnostics
+
+
+@given(st.one_of(dispatch_modules(), retry_modules()))
+def test_fixed_code_lints_clean_with_the_opt_in_rules(generated: Generated) -> None:
+    fixed = fix_source(generated.source, unsafe=True)
+    compile(fixed, "<fixed>", "exec")
+    # nothing new under the strict rules: the fix resolves once (no SES009 of its making);
+    # the builders keep reading the ambient session (SES008), as the seed's fixed runtime does
+    left = _strict_codes(fixed) - _strict_codes(generated.source)
+    assert not left, (fixed, left)
+    assert lint_source(fixed) == [] or not generated.fixable, fixed
+    if not generated.fixable:
+        assert all(d.fix is None for d in lint_source(fixed)), fixed
+    assert fix_source(fixed, unsafe=True) == fixed
