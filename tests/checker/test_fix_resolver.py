@@ -3,9 +3,13 @@ never a guessed module. And one resolution per dispatch, with every override and
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from session_lint.config import Config
+from session_lint.config import Config, config_from_mapping
 from session_lint.engine import lint_source
 from session_lint.fix.api import fix_source
 from session_lint.registry import rule_for
@@ -110,3 +114,16 @@ def test_a_clobbered_override_gets_no_fix_and_says_why() -> None:
     (diagnostic,) = lint_source(source)
     assert diagnostic.code == "SES004" and diagnostic.fix is None
     assert "`runtime_opts` is reassigned before the resolver" in diagnostic.message
+
+
+def _readme_toml_blocks() -> list[str]:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```toml\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_readme_resolver_snippet_does_what_it_says() -> None:
+    (block,) = [block for block in _readme_toml_blocks() if "resolver =" in block]
+    table = tomllib.loads(block)["tool"]["session-lint"]
+    config = config_from_mapping(table, "README")
+    fixed = fix_source(AMBIENT_ONLY.replace("myrpc.ctx", "mypkg.context"), config=config)
+    assert "from myrpc.resolve import pick_session\n" in fixed
