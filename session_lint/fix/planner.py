@@ -21,6 +21,7 @@ from session_lint.flow.dispatch import DispatchSite, Finding
 from session_lint.flow.index import ModuleIndex
 from session_lint.flow.interpreter import string_value
 from session_lint.flow.names import Names
+from session_lint.flow.walk import code_children
 from session_lint.rules import (
     AmbientBuilderNotOverridden,
     AmbientSessionAtDispatch,
@@ -180,7 +181,7 @@ class Planner:
             if anchor is None:
                 return []
             local = self._new_local_name(scope, builder)
-        if any(self.edits.replace.get(node) not in (None,) for node in nodes if node is not reuse):
+        if any(node in self.edits.replace for node in nodes if node is not reuse):
             return []  # another dispatch's fix already rewrote one of them
         config = self.module.config_for_parsing
         done: list[Finding] = []
@@ -346,16 +347,11 @@ class Planner:
 
     def _resolver_naming(self) -> ResolverName | str:
         if self._naming is None:
-            calls = [
-                node
-                for node in self._tree_of().parents
-                if isinstance(node, cst.Call)
-                and self.names.resolver.matches(self.names.table.qualify(node.func))
-            ]
-            calls.sort(key=lambda call: self.module.code.find(self.module.code_for_node(call)))
+            first = _first_call(self.module, self.names)
             taken = frozenset(
                 {*self.index.module_functions, *self.index.classes, *self.names.table.aliases}
             )
+            calls = [first] if first is not None else []
             self._naming = resolver_name(self.module, self.names, self.index, calls, taken)
         return self._naming
 
@@ -363,6 +359,17 @@ class Planner:
         if self._tree is None:
             self._tree = Tree(self.module)
         return self._tree
+
+
+def _first_call(module: cst.Module, names: Names) -> cst.Call | None:
+    """The module's first resolver call in source order: the fix spells it the same way."""
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and names.resolver.matches(names.table.qualify(node.func)):
+            return node
+        stack.extend(reversed(list(code_children(node))))
+    return None
 
 
 def _resolver_arguments(site: DispatchSite) -> list[str] | None:
