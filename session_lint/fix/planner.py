@@ -27,6 +27,7 @@ from session_lint.rules import (
     AmbientSessionAtDispatch,
     HandRolledPrecedence,
     MissingRoutingSession,
+    RepeatedResolution,
     ResolverDropsOverride,
     RoutingFromAmbientPayload,
 )
@@ -41,6 +42,7 @@ _APPLICABILITY = {
     MissingRoutingSession: SAFE,
     HandRolledPrecedence: UNSAFE,
     RoutingFromAmbientPayload: SAFE,
+    RepeatedResolution: SAFE,
 }
 _NO_SINGLE_PLACE = (
     "payload and routing take the session in places no single local can reach before "
@@ -58,6 +60,7 @@ class _Site:
     builders: list[Finding] = field(default_factory=list)
     read_backs: list[Finding] = field(default_factory=list)
     routing: list[Finding] = field(default_factory=list)  # SES006
+    repeated: list[Finding] = field(default_factory=list)  # SES009
 
 
 class Planner:
@@ -97,6 +100,8 @@ class Planner:
                 site.read_backs.append(finding)
             elif finding.rule is MissingRoutingSession and finding in selected:
                 site.routing.append(finding)
+            elif finding.rule is RepeatedResolution and finding in selected:
+                site.repeated.append(finding)
             elif finding.rule in _RESOLVING and finding in selected:
                 site.targets.append(finding)
         fixed: dict[Finding, Applicability] = {}
@@ -113,7 +118,7 @@ class Planner:
                 done.append(finding)
         builder = self._builder(plan, selected)
         if not plan.targets and builder is None:
-            return done
+            return done + self._resolve_repeated_once(plan)
         wanted = [*plan.targets, *([builder[0]] if builder else [])]
         resolution = self._resolution(plan.site, wanted)
         if resolution is None:
@@ -130,11 +135,27 @@ class Planner:
         else:
             linked = self._value_nodes(plan)
         bound = self._bind_one_local(plan, builder, resolution, linked)
-        if not bound:
+        if bound is None:
             for finding in wanted:
                 if finding not in done:
                     self.reasons.setdefault(finding, _NO_SINGLE_PLACE)
+            return done
         return done + bound
+
+    def _resolve_repeated_once(self, plan: _Site) -> list[Finding]:
+        """SES009: two resolver calls feed one dispatch; one local takes their place."""
+        linked = self._linked_nodes(plan)
+        if not plan.repeated or not linked:
+            return []
+        resolution = self._resolution(plan.site, plan.repeated)
+        if resolution is None:
+            return []
+        bound = self._bind_one_local(plan, None, resolution, linked)
+        if bound is None:
+            for finding in plan.repeated:
+                self.reasons.setdefault(finding, _NO_SINGLE_PLACE)
+            return []
+        return plan.repeated
 
     # ----------------------------------------------------------------- one local per dispatch
     def _value_nodes(self, plan: _Site) -> list[cst.CSTNode]:
@@ -161,28 +182,30 @@ class Planner:
         builder: tuple[Finding, cst.SimpleStatementLine, list[Finding]] | None,
         resolution: str,
         nodes: list[cst.CSTNode],
-    ) -> list[Finding]:
+    ) -> list[Finding] | None:
+        """The findings fixed by binding one local for ``nodes``; ``None`` when no single
+        place can bind it."""
         tree = self._tree_of()
         function = plan.site.function
         scope: cst.FunctionDef | cst.Module = function.node if function else self.module
         top: Block = scope.body if isinstance(scope, cst.FunctionDef) else scope  # type: ignore[assignment]
         if not isinstance(top, Block):
-            return []
+            return None
         statements = [tree.statement_of(node) for node in nodes]
         uses: list[cst.BaseStatement] = [s for s in statements if s is not None]
         if builder is not None:
             uses.append(builder[1])
         if len(uses) < len(statements) + (builder is not None):
-            return []  # a use inside a compound statement's header: no single place to bind
+            return None  # a use inside a compound statement's header: no single place to bind
         local, reuse = self._existing_local(nodes, statements, uses, scope)
         anchor = None
         if local is None:
             anchor = tree.first_of(uses, top)
             if anchor is None:
-                return []
+                return None
             local = self._new_local_name(scope, builder)
         if any(node in self.edits.replace for node in nodes if node is not reuse):
-            return []  # another dispatch's fix already rewrote one of them
+            return None  # another dispatch's fix already rewrote one of them
         config = self.module.config_for_parsing
         done: list[Finding] = []
         for finding in plan.targets:

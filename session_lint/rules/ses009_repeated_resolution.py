@@ -17,11 +17,16 @@ class RepeatedResolution(Rule):
     `resolver`.
 
     ## Fix safety
-    There is no automatic fix yet: assign the resolved session to a local once.
+    The fix is safe: the two calls give one value today, and one local bound once before
+    both (a name that collides with nothing in scope, or a local the function already binds
+    once to one of the calls) now gives it to payload and routing. No fix is offered when
+    no single place comes before both uses on every path without leaving a loop.
     """
 
     CODE = "SES009"
     NAME = "repeated-session-resolution"
+    FIX = "sometimes"
+    FIX_TITLE = "Resolve once into one local used by payload and routing"
     MESSAGE = (
         "session resolved twice for one dispatch; resolve once into a local and use it for both"
     )
@@ -46,5 +51,15 @@ class RepeatedResolution(Rule):
             '    routing = {"session_id": resolve_session_id(runtime_opts)}\n'
             '    return client.execute("snakebridge.call", payload, routing)\n',
             lines=(7,),
+            expected_fix=(
+                "from runtime import resolve_session_id\n"
+                "\n"
+                "\n"
+                "def call(client, function, runtime_opts):\n"
+                "    session_id = resolve_session_id(runtime_opts)\n"
+                '    payload = {"session_id": session_id}\n'
+                '    routing = {"session_id": session_id}\n'
+                '    return client.execute("snakebridge.call", payload, routing)\n'
+            ),
         ),
     )

@@ -19,6 +19,11 @@ FIXABLE = [
 ]
 
 
+def _config(rule: type[Rule]) -> Config:
+    """The default rules, plus the rule itself when it is opt-in."""
+    return Config() if rule.DEFAULT_ENABLED else Config(select=("SES", rule.CODE))
+
+
 def _unsafe_only(rule: type[Rule]) -> bool:
     diagnostics = lint_source(rule.INVALID[0].code, config=Config(select=(rule.CODE,)))
     return all(
@@ -30,20 +35,21 @@ def _unsafe_only(rule: type[Rule]) -> bool:
 
 @pytest.mark.parametrize(("rule", "case"), FIXABLE)
 def test_fix_gives_expected_source(rule: type[Rule], case: Invalid) -> None:
-    assert fix_source(case.code, unsafe=True) == case.expected_fix
+    assert fix_source(case.code, config=_config(rule), unsafe=True) == case.expected_fix
 
 
 @pytest.mark.parametrize(("rule", "case"), FIXABLE)
 def test_fixed_example_lints_clean_and_compiles(rule: type[Rule], case: Invalid) -> None:
     assert case.expected_fix is not None
     compile(case.expected_fix, "<fixed>", "exec")
-    assert lint_source(case.expected_fix) == []
+    assert lint_source(case.expected_fix, config=Config(select=("SES", "SES009"))) == []
 
 
 @pytest.mark.parametrize(("rule", "case"), FIXABLE)
 def test_fixing_twice_changes_nothing(rule: type[Rule], case: Invalid) -> None:
     assert case.expected_fix is not None
-    assert fix_source(case.expected_fix, unsafe=True) == case.expected_fix
+    config = _config(rule)
+    assert fix_source(case.expected_fix, config=config, unsafe=True) == case.expected_fix
 
 
 @pytest.mark.parametrize(("rule", "case"), FIXABLE)
@@ -55,9 +61,9 @@ def test_diagnostic_announces_its_fix(rule: type[Rule], case: Invalid) -> None:
 @pytest.mark.parametrize(("rule", "case"), FIXABLE)
 def test_safe_mode_leaves_unsafe_fixes_alone(rule: type[Rule], case: Invalid) -> None:
     if _unsafe_only(rule):
-        assert fix_source(case.code) == case.code
+        assert fix_source(case.code, config=_config(rule)) == case.code
     else:
-        assert fix_source(case.code) == case.expected_fix
+        assert fix_source(case.code, config=_config(rule)) == case.expected_fix
 
 
 def test_rules_without_fix_say_so_in_their_docs() -> None:

@@ -37,9 +37,22 @@ def _all(diagnostics: list[Diagnostic], text: str) -> Counter[tuple[str, str]]:
 def test_fixed_fixture_lints_clean_with_the_opt_in_rules(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     before = lint_source(source, config=STRICT)
-    fixed = fix_source(source, unsafe=True)
+    fixed = fix_source(source, config=STRICT, unsafe=True)
     compile(fixed, str(path), "exec")
     after = lint_source(fixed, config=STRICT)
     left = _all(after, fixed) - _unfixed(before, source)
     assert not left, "\n".join(f"{code}: {line}" for code, line in sorted(left.elements()))
-    assert fix_source(fixed, unsafe=True) == fixed
+    assert fix_source(fixed, config=STRICT, unsafe=True) == fixed
+
+
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, id=p.relative_to(FIXTURES).as_posix()) for p in fixture_paths()]
+)
+def test_default_fixes_add_no_strict_finding(path: Path) -> None:
+    """Fixing with the default rules only creates nothing SES008 or SES009 would flag."""
+    source = path.read_text(encoding="utf-8")
+    fixed = fix_source(source, unsafe=True)
+    left = _all(lint_source(fixed, config=STRICT), fixed) - _all(
+        lint_source(source, config=STRICT), source
+    )
+    assert not left, "\n".join(f"{code}: {line}" for code, line in sorted(left.elements()))
