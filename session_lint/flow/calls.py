@@ -30,6 +30,8 @@ from session_lint.flow.values import (
 
 _PARTIAL = frozenset({"functools.partial", "partial"})
 _COPIES = frozenset({"dict", "copy.copy", "copy.deepcopy"})
+# a record copied with fields replaced: `dataclasses.replace(p, session_id=sid)`
+_RECORD_COPIES = frozenset({"dataclasses.replace", "attrs.evolve", "attr.evolve"})
 
 
 class CallEvaluator(EvaluatorBase):
@@ -83,7 +85,11 @@ class CallEvaluator(EvaluatorBase):
             result = self._mapping_method(func, call, receiver, values, state)
             if result is not None:
                 return result
-        if qualified in _COPIES or (qualified or "").rsplit(".", 1)[-1] == "asdict":
+        if (
+            qualified in _COPIES
+            or qualified in _RECORD_COPIES
+            or (qualified or "").rsplit(".", 1)[-1] == "asdict"
+        ):
             return self._eval_dict_call(call, values)
         target = self._call_target(func)
         if target is not None:

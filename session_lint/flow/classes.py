@@ -75,6 +75,13 @@ def record_fields(
             for small in statement.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     fields[small.target.value] = small.value
+                elif (  # attrs' older spelling: `session_id = attr.ib(factory=...)`
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and _is_attrib(small.value)
+                ):
+                    fields[small.targets[0].target.value] = small.value
     return list(fields.items())
 
 
@@ -97,3 +104,10 @@ def field_default(default: cst.BaseExpression) -> cst.BaseExpression | None:
                     return arg.value
             return None
     return default
+
+
+def _is_attrib(value: cst.BaseExpression) -> bool:
+    if not isinstance(value, cst.Call):
+        return False
+    dotted = dotted_name(value.func) or ""
+    return dotted.rsplit(".", 1)[-1] in {"ib", "attrib"}
