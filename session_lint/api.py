@@ -45,6 +45,7 @@ class FileResult:
     path: str
     diagnostics: list[Diagnostic]
     internal_error: str | None = None  # the traceback of a bug in session-lint itself
+    dispatches: int = 0  # dispatches recognised (and so examined) in the file
 
 
 def check_file(path: str, config: Config) -> FileResult:
@@ -57,9 +58,10 @@ def check_file(path: str, config: Config) -> FileResult:
     try:
         if not prefilter_for(config).may_find(data):
             return FileResult(path, [])  # decided from the bytes: libcst is never imported
-        from session_lint.engine import lint_source
+        from session_lint.engine import check_source
 
-        return FileResult(path, lint_source(data, path=path, config=config))
+        checked = check_source(data, path=path, config=config)
+        return FileResult(path, checked.diagnostics, dispatches=checked.dispatches)
     except Exception as error:  # a bug of ours must not hide the other files' findings
         return internal_error(path, error)
 

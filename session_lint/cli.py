@@ -44,7 +44,27 @@ def build_parser() -> argparse.ArgumentParser:
         "internal error.",
     )
     parser.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    formats = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit")
+    parser.add_argument(
+        "--output-format",
+        "--format",
+        choices=(*formats, "pylint", "text"),
+        default="full",
+        help="full (default: source shown), concise (`text` too), json, json-lines, sarif, "
+        "github, gitlab, junit or pylint",
+    )
+    parser.add_argument("-o", "--output-file", type=Path, help="write the report to FILE")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="for `full`"
+    )
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 despite findings")
+    parser.add_argument(
+        "--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file"
+    )
+    parser.add_argument("--show-fixes", action="store_true", help="list the fixes per file")
+    parser.add_argument(
+        "--add-noqa", action="store_true", help="suppress every finding with a # noqa comment"
+    )
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes")
     parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes")
     parser.add_argument("--exclude", type=_globs, help="comma-separated glob patterns")
@@ -113,8 +133,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _explain(options.explain, out)
         if options.jobs is not None and options.jobs < 1:
             raise UsageError("--jobs must be at least 1")
+        _check_modes(options)
         config, root = _configure(options)
-        return _run(options, config, root, out)
+        if options.output_file is None:
+            return _run(options, config, root, out)
+        with _open_output(options.output_file) as report_file:
+            return _run(options, config, root, report_file)
     except (UsageError, ConfigError) as error:
         print(f"session-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -135,6 +159,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_ERROR
 
 
+def _check_modes(options: argparse.Namespace) -> None:
+    if options.unsafe_fixes and not (options.fix or options.diff):
+        raise UsageError("--unsafe-fixes only applies with --fix or --diff")
+    if options.add_noqa and (options.fix or options.diff):
+        raise UsageError("--add-noqa cannot be combined with --fix or --diff")
+
+
+def _open_output(path: Path) -> TextIO:
+    try:
+        return path.open("w", encoding="utf-8", errors="session-lint")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
 def _discard_stdout() -> None:
     """Point stdout at the null device, so that flushing it at exit fails no more."""
     try:
@@ -147,8 +185,15 @@ def _discard_stdout() -> None:
 def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -> int:
     from session_lint.api import check_files, sorted_diagnostics, unlistable
     from session_lint.files import PathNotFound, discover
-    from session_lint.output import FORMATS
-    from session_lint.output.text import statistics, summary
+    from session_lint.output import Report
+    from session_lint.output.emit import (
+        HUMAN_FORMATS,
+        render,
+        show_fixes,
+        source_lines,
+        use_color,
+        would_fix,
+    )
 
     problems: dict[str, str] = {}
     try:
@@ -156,6 +201,8 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
     except PathNotFound as missing:
         raise UsageError(f"no such file or folder: {missing}") from None
     status = EXIT_CLEAN
+    fixed_files = False
+    listing = out if options.output_format in HUMAN_FORMATS else sys.stderr  # keep JSON JSON
     if options.fix or options.diff:
         from session_lint.fix.files import fix_files
 
@@ -168,17 +215,21 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
         if options.verbose:
             for trace in outcome.tracebacks:
                 print(trace, file=sys.stderr)
+        if options.show_fixes:
+            listing.write(show_fixes(outcome.applied, applied=not options.diff))
         if options.diff:
             out.write(outcome.diff)
             if status == EXIT_ERROR:
                 return status
             return EXIT_FINDINGS if outcome.diff else EXIT_CLEAN
+        fixed_files = bool(outcome.fixed)
         if not options.quiet:
             for path in outcome.fixed:
                 print(f"Fixed {path}", file=sys.stderr)
             if outcome.fixed:
                 print(f"Fixed {len(outcome.fixed)} file(s).", file=sys.stderr)
-    results = [*check_files(files, config, options.jobs), *unlistable(problems)]
+    checked = check_files(files, config, options.jobs)
+    results = [*checked, *unlistable(problems)]
     diagnostics = sorted_diagnostics(results)
     for result in results:
         if result.internal_error is not None:
@@ -191,12 +242,31 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
                     "(reported as SES000; run with --verbose for the traceback)",
                     file=sys.stderr,
                 )
-    if options.statistics and options.format == "text":
-        out.write(statistics(diagnostics))
-    else:
-        out.write(FORMATS[options.format](diagnostics))
-    if options.format == "text" and not options.quiet and not options.statistics:
-        out.write(summary(diagnostics, len(files) + len(problems)))
-    if diagnostics and status == EXIT_CLEAN:
+    if options.add_noqa:
+        from session_lint.add_noqa import add_noqa_and_report
+
+        return max(status, add_noqa_and_report(diagnostics, quiet=options.quiet))
+    report = Report(
+        diagnostics,
+        files=len(files) + len(problems),
+        dispatches=sum(result.dispatches for result in checked),
+        dispatch_files=sum(1 for result in checked if result.dispatches),
+        unsafe_fixes=options.unsafe_fixes,
+        color=use_color(options.color, out),
+        source_lines=source_lines,
+    )
+    out.write(
+        render(
+            report,
+            options.output_format,
+            statistics=options.statistics,
+            summary=not options.quiet,
+        )
+    )
+    if options.show_fixes and not options.fix:
+        listing.write(show_fixes(would_fix(report), applied=False))
+    if diagnostics and status == EXIT_CLEAN and not options.exit_zero:
+        status = EXIT_FINDINGS
+    if fixed_files and status == EXIT_CLEAN and options.exit_non_zero_on_fix:
         status = EXIT_FINDINGS
     return status

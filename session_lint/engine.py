@@ -8,6 +8,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import DEFAULT_CONFIG, Config
+from session_lint.fix.planner import Planner
+from session_lint.fix.text_edits import TextEdits
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
 from session_lint.parsing import TooDeep, TooLarge, parse_module
@@ -26,6 +28,19 @@ class Checked:
     findings: dict[Diagnostic, Finding]
     analysis: Analysis | None
 
+    @property
+    def dispatches(self) -> int:
+        """The dispatches (sink calls) recognised in the module."""
+        return self.analysis.index.dispatch_count if self.analysis is not None else 0
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """One file's diagnostics and the number of dispatches recognised in it."""
+
+    diagnostics: list[Diagnostic]
+    dispatches: int
+
 
 def lint_source(
     source: str | bytes,
@@ -38,13 +53,25 @@ def lint_source(
     diagnostics sorted by position. Never raises for bad input: an unparsable file is one
     ``SES000`` diagnostic. Text that cannot hold a finding is not even parsed (see
     ``prefilter``)."""
+    return check_source(source, path, config, honour_noqa=honour_noqa).diagnostics
+
+
+def check_source(
+    source: str | bytes,
+    path: str = "<string>",
+    config: Config | None = None,
+    *,
+    honour_noqa: bool = True,
+) -> SourceResult:
+    """``lint_source``, with the count of dispatches recognised (0 for a skipped file)."""
     config = config or DEFAULT_CONFIG
     if not prefilter_for(config).may_find(source):
-        return []
+        return SourceResult([], 0)
     module = parse(source, path)
     if isinstance(module, Diagnostic):
-        return [module]
-    return check_module(module, path, config, honour_noqa=honour_noqa).diagnostics
+        return SourceResult([module], 0)
+    checked = check_module(module, path, config, honour_noqa=honour_noqa)
+    return SourceResult(checked.diagnostics, checked.dispatches)
 
 
 def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
@@ -80,21 +107,20 @@ def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) 
     by_diagnostic = _diagnostics(module, path, findings, analysis)
     diagnostics = sorted(by_diagnostic, key=Diagnostic.sort_key)
     if honour_noqa:
-        from session_lint.noqa import filter_noqa
+        from session_lint.noqa import filter_noqa, physical_lines
 
-        diagnostics = filter_noqa(diagnostics, module.code.splitlines())
+        diagnostics = filter_noqa(diagnostics, physical_lines(module.code))
     return Checked(module, diagnostics, by_diagnostic, analysis)
 
 
 def _diagnostics(
     module: cst.Module, path: str, findings: list[Finding], analysis: Analysis
 ) -> dict[Diagnostic, Finding]:
-    from session_lint.fix.planner import Planner
-
     # positions cost a code-generation pass over the module: only files with findings pay it
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     planner = Planner(module, analysis.names, analysis.index)
     fixable = planner.plan(findings, Applicability, companions=analysis.findings)
+    text_edits = TextEdits(module, positions)
     by_diagnostic: dict[Diagnostic, Finding] = {}
     for finding in findings:
         where = positions[finding.node]
@@ -107,7 +133,7 @@ def _diagnostics(
             end_column=where.end.column + 1,
             code=finding.rule.CODE,
             message=_with_reason(finding.message, planner.reasons.get(finding)),
-            fix=_fix_note(finding, applicability),
+            fix=_fix_note(finding, applicability, planner, text_edits),
         )
         by_diagnostic[diagnostic] = finding
     return by_diagnostic
@@ -118,12 +144,18 @@ def _with_reason(message: str, reason: str | None) -> str:
     return f"{message} (no automatic fix: {reason})" if reason else message
 
 
-def _fix_note(finding: Finding, applicability: Applicability | None) -> Fix | None:
+def _fix_note(
+    finding: Finding,
+    applicability: Applicability | None,
+    planner: Planner,
+    text_edits: TextEdits,
+) -> Fix | None:
     if applicability is None:
         return None
     rule = rule_for(finding.rule.CODE)
     title = rule.FIX_TITLE if rule is not None else "fix"
-    return Fix(applicability, title)
+    own = planner.owned.get(finding)
+    return Fix(applicability, title, text_edits.render(own) if own is not None else ())
 
 
 def unparsable(path: str, reason: str, line: int, column: int) -> Diagnostic:

@@ -14,11 +14,25 @@ class Applicability(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) with ``text``;
+    positions count from 1, columns in code points, the end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Fix:
-    """A repair attached to a diagnostic; ``fixed_source`` is the whole file after it."""
+    """A repair attached to a diagnostic: how safe it is, its title, and its text edits
+    (applied together they make this fix; empty where they could not be rendered)."""
 
     applicability: Applicability
     title: str
+    edits: tuple[Edit, ...] = ()
 
 
 @dataclass(frozen=True, order=True)

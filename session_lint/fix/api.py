@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Collection
 from typing import TypeVar
 
@@ -42,11 +43,23 @@ def fix_source_or_reason(
     config: Config | None = None,
     *,
     unsafe: bool = False,
+    applied: Counter[str] | None = None,
 ) -> tuple[Source, str | None]:
     """``fix_source``, and why a file with fixes to make was left as it is: libcst cannot
     reproduce its text byte for byte (a rewrite would change code the fix does not touch),
     or a fix would not parse or compile where the original did (a bug in session-lint).
-    The text returned is always the original or a fully fixed version of it."""
+    The text returned is always the original or a fully fixed version of it. ``applied``,
+    if given, counts the findings fixed per code (nothing when the original comes back)."""
+    counted: Counter[str] = Counter()
+    fixed, why = _fix(source, path, config, unsafe, counted)
+    if applied is not None and fixed is not source:
+        applied.update(counted)
+    return fixed, why
+
+
+def _fix(
+    source: Source, path: str, config: Config | None, unsafe: bool, applied: Counter[str]
+) -> tuple[Source, str | None]:
     config = config or DEFAULT_CONFIG
     allowed: Collection[Applicability] = (
         (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
@@ -64,7 +77,7 @@ def fix_source_or_reason(
             return current, None
         findings = [checked.findings[d] for d in checked.diagnostics if d in checked.findings]
         planner = Planner(module, checked.analysis.names, checked.analysis.index)
-        planner.plan(findings, allowed, companions=checked.analysis.findings)
+        done = planner.plan(findings, allowed, companions=checked.analysis.findings)
         if not planner.edits:
             return current, None
         try:
@@ -91,6 +104,7 @@ def fix_source_or_reason(
             compiles = _compiles(source)
         if compiles and not _compiles(result):
             return source, "internal error in session-lint: the fix does not compile"
+        applied.update(finding.rule.CODE for finding in done)
         current = result
     return current, None
 

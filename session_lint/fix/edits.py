@@ -8,7 +8,8 @@ libcst's ``AddImportsVisitor``, which merges into an existing ``from x import ..
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -26,6 +27,30 @@ class Edits:
 
     def __bool__(self) -> bool:
         return bool(self.replace or self.before or self.after or self.remove or self.imports)
+
+    def layer(self) -> Edits:
+        """Edits planned on top of these: new replacements go to the layer, while lookups
+        still see these ones (a site's fix checks what another site already replaced)."""
+        layered = Edits()
+        layered.replace = ChainMap({}, self.replace)  # type: ignore[assignment]
+        return layered
+
+    def absorb(self, layer: Edits) -> Edits:
+        """Merge a ``layer``'s edits into these; return them as plain edits of their own."""
+        replace = layer.replace
+        if isinstance(replace, ChainMap):
+            layer.replace = dict(replace.maps[0])
+        self.merge(layer)
+        return layer
+
+    def merge(self, other: Edits) -> None:
+        self.replace.update(other.replace)
+        for anchor, statements in other.before.items():
+            self.before.setdefault(anchor, []).extend(statements)
+        for anchor, statements in other.after.items():
+            self.after.setdefault(anchor, []).extend(statements)
+        self.remove |= other.remove
+        self.imports |= other.imports
 
     def insert_before(self, anchor: cst.BaseStatement, statement: cst.BaseStatement) -> None:
         self.before.setdefault(anchor, []).append(statement)
@@ -96,7 +121,9 @@ def _with_leading(
 
 def apply_edits(module: cst.Module, edits: Edits) -> cst.Module:
     fixed = module.visit(_Applier(edits))
-    if edits.imports:
-        items = [ImportItem(name, obj, relative=dots) for name, obj, dots in sorted(edits.imports)]
-        fixed = AddImportsVisitor(CodemodContext(), items).transform_module(fixed)
-    return fixed
+    return apply_imports(fixed, edits.imports) if edits.imports else fixed
+
+
+def apply_imports(module: cst.Module, imports: Iterable[tuple[str, str, int]]) -> cst.Module:
+    items = [ImportItem(name, obj, relative=dots) for name, obj, dots in sorted(imports)]
+    return AddImportsVisitor(CodemodContext(), items).transform_module(module)

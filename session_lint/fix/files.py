@@ -6,6 +6,7 @@ import difflib
 import io
 import tokenize
 import traceback
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ class FixOutcome:
     failures: list[str] = field(default_factory=list)  # files left untouched, and why
     declined: list[str] = field(default_factory=list)  # fixes not made on purpose, and why
     tracebacks: list[str] = field(default_factory=list)  # of internal errors, for --verbose
+    applied: dict[str, Counter[str]] = field(default_factory=dict)  # per file: codes fixed
 
 
 def _text(data: bytes) -> str:
@@ -57,7 +59,10 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
         except Unreadable:
             continue  # the lint pass reports unreadable files as SES000
         try:
-            after, why = fix_source_or_reason(before, path=path, config=config, unsafe=unsafe)
+            applied: Counter[str] = Counter()
+            after, why = fix_source_or_reason(
+                before, path=path, config=config, unsafe=unsafe, applied=applied
+            )
         except Exception as error:  # a bug of ours: this file stays as it is
             outcome.failures.append(
                 f"{path}: not fixed, left untouched: internal error in session-lint: "
@@ -72,6 +77,7 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
             continue
         if not write:
             outcome.diff += _diff(path, before, after)
+            outcome.applied[path] = applied
             continue
         try:
             write_atomically(Path(path), after, expected=before)
@@ -79,4 +85,5 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
             outcome.failures.append(f"{path}: not fixed, left untouched: {error.strerror or error}")
         else:
             outcome.fixed.append(path)
+            outcome.applied[path] = applied
     return outcome

@@ -72,6 +72,8 @@ class Planner:
         self.names = names
         self.index = index
         self.edits = Edits()
+        # per fixed finding, the edits of its site's fix: what JSON and SARIF show for it
+        self.owned: dict[Finding, Edits] = {}
         self.reasons: dict[Finding, str] = {}
         self._tree: Tree | None = None
         self._naming: ResolverName | str | None = None
@@ -106,9 +108,18 @@ class Planner:
                 site.targets.append(finding)
         fixed: dict[Finding, Applicability] = {}
         for site in sites.values():
-            for done in self._plan_site(site, selected):
+            shared, own = self.edits, self.edits.layer()
+            self.edits = own
+            try:
+                done_here = self._plan_site(site, selected)
+            finally:
+                self.edits = shared
+                own = shared.absorb(own)
+            for done in done_here:
                 if done in selected:
                     fixed[done] = _APPLICABILITY[done.rule]
+                    if own:  # one site's fix serves every finding it settles
+                        self.owned[done] = own
         return fixed
 
     def _plan_site(self, plan: _Site, selected: set[Finding]) -> list[Finding]:

@@ -44,6 +44,7 @@ class ModuleIndex:
     # module-level `NAME = "text"` bound once: keys spelt through a constant
     constants: dict[str, str] = field(default_factory=dict)
     module_dispatches: bool = False
+    dispatch_count: int = 0  # sinks seen (called, aliased, partial), for the summary
 
     @property
     def any_dispatch(self) -> bool:
@@ -82,6 +83,7 @@ def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
         if type(node) is cst.Attribute:
             # a sink called, aliased or bound by `functools.partial(client.execute, ...)`
             if node.attr.value in sinks:
+                index.dispatch_count += 1
                 if function is not None:
                     function.dispatches = True
                 else:

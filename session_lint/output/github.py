@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from session_lint.output import Report
 from session_lint.types import Diagnostic
 
 
@@ -31,3 +32,7 @@ def render(diagnostics: Sequence[Diagnostic]) -> str:
         )
         lines.append(f"::error {properties}::{_escape_data(f'{d.code} {d.message}')}\n")
     return "".join(lines)
+
+
+def render_report(report: Report) -> str:
+    return render(report.diagnostics)

@@ -8,14 +8,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from session_lint.types import Diagnostic
+from session_lint.output import Report
+from session_lint.types import Diagnostic, Edit
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/session-lint/session-lint"
 
 
-def _uri(path: str) -> str:
+def relative_uri(path: str) -> str:
+    """The path relative to the current folder (where CI runs), POSIX-style."""
     candidate = Path(path)
     if candidate.is_absolute():
         try:
@@ -25,7 +28,52 @@ def _uri(path: str) -> str:
     return candidate.as_posix()
 
 
+def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+
+
+def _replacement(edit: Edit) -> dict[str, Any]:
+    return {
+        "deletedRegion": _region(edit.line, edit.column, edit.end_line, edit.end_column),
+        "insertedContent": {"text": edit.text},
+    }
+
+
+def _result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": d.code,
+        "ruleIndex": rule_index,
+        "level": "error",
+        "message": {"text": d.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": relative_uri(d.path)},
+                    "region": _region(d.line, d.column, d.end_line, d.end_column),
+                }
+            }
+        ],
+    }
+    if d.fix is not None and d.fix.edits:
+        result["fixes"] = [
+            {
+                "description": {"text": f"{d.fix.title} ({d.fix.applicability.value} fix)"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": relative_uri(d.path)},
+                        "replacements": [_replacement(edit) for edit in d.fix.edits],
+                    }
+                ],
+            }
+        ]
+    return result
+
+
 def render(diagnostics: Sequence[Diagnostic]) -> str:
+    return render_report(Report(diagnostics))
+
+
+def render_report(report: Report) -> str:
     from session_lint import __version__
     from session_lint.registry import all_rules
 
@@ -56,28 +104,9 @@ def render(diagnostics: Sequence[Diagnostic]) -> str:
                         ],
                     }
                 },
-                "results": [
-                    {
-                        "ruleId": d.code,
-                        "ruleIndex": index[d.code],
-                        "level": "error",
-                        "message": {"text": d.message},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": _uri(d.path)},
-                                    "region": {
-                                        "startLine": d.line,
-                                        "startColumn": d.column,
-                                        "endLine": d.end_line,
-                                        "endColumn": d.end_column,
-                                    },
-                                }
-                            }
-                        ],
-                    }
-                    for d in diagnostics
-                ],
+                # columns count code points, as every other output does
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(d, index[d.code]) for d in report.diagnostics],
             }
         ],
     }

@@ -69,7 +69,7 @@ def test_quiet_and_statistics(tree: Path) -> None:
     quiet = session_lint("--quiet", "pkg/clean.py", cwd=tree)
     assert quiet.stdout == ""
     stats = session_lint("--statistics", "pkg", cwd=tree)
-    assert stats.stdout.split() == ["1", "SES001", "ambient-session-at-dispatch"]
+    assert stats.stdout.split() == ["1", "SES001", "[*]", "ambient-session-at-dispatch"]
 
 
 def test_explain_every_code() -> None:
@@ -92,7 +92,7 @@ def test_version() -> None:
 
 
 def test_bad_flag_is_a_usage_error() -> None:
-    result = session_lint("--format", "xml")
+    result = session_lint("--output-format", "xml")
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 

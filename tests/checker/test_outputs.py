@@ -12,12 +12,12 @@ from tests.checker.cli_support import FIXTURES, ROOT, session_lint
 RULES = FIXTURES / "rules"
 
 
-def test_json_has_exactly_the_spec_keys_sorted() -> None:
+def test_json_has_the_spec_keys_sorted_then_name_url_and_fix() -> None:
     result = session_lint("--format", "json", "--exclude=", str(RULES), cwd=ROOT)
     rows = json.loads(result.stdout)
     assert rows, "the rule fixtures hold findings"
     keys = ["path", "line", "column", "end_line", "end_column", "code", "message"]
-    assert all(list(row) == keys for row in rows)
+    assert all(list(row) == [*keys, "name", "url", "fix"] for row in rows)
     order = [(row["path"], row["line"], row["column"]) for row in rows]
     assert order == sorted(order)
     assert all(row["line"] >= 1 and row["column"] >= 1 for row in rows)
