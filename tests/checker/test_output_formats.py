@@ -274,3 +274,25 @@ def test_no_dispatch_recognised_is_not_all_clean(tree: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("No dispatch recognised in 2 files: nothing was checked")
     assert "All checks passed" not in result.stdout
+
+
+def test_edits_of_every_rule_example_give_what_fix_writes() -> None:
+    # every edit kind the planner makes (replace, insert before/after, remove, import),
+    # as JSON and SARIF report them, applied to the rule's own examples
+    from session_lint import fix_source, lint_source
+    from session_lint.config import Config
+    from session_lint.registry import all_rules
+
+    compared = set()
+    for rule in all_rules():
+        for case in rule.INVALID:
+            config = Config(select=(rule.CODE,))
+            fixable = [d for d in lint_source(case.code, config=config) if d.fix is not None]
+            if case.expected_fix is None or len(fixable) != 1:
+                continue  # several fixes in one example may share edits
+            (diagnostic,) = fixable
+            assert diagnostic.fix is not None and diagnostic.fix.edits, rule.CODE
+            expected = fix_source(case.code, config=config, unsafe=True)
+            assert apply_text_edits(case.code, diagnostic.fix.edits) == expected, rule.CODE
+            compared.add(rule.CODE)
+    assert compared >= {"SES001", "SES002", "SES003", "SES004", "SES006", "SES007"}
