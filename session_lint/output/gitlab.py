@@ -6,17 +6,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from session_lint.output import Report
-from session_lint.output.sarif import relative_uri
+
+
+def _repository_path(path: str) -> str:
+    """GitLab wants the path from the repository root, where the job runs."""
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            return candidate.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            pass
+    return candidate.as_posix()
 
 
 def render_report(report: Report) -> str:
     seen: Counter[tuple[str, str, str]] = Counter()
     issues: list[dict[str, Any]] = []
     for d in report.diagnostics:
-        path = relative_uri(d.path)
+        path = _repository_path(d.path)
         # stable while lines move: what the finding is, not where; the occurrence count
         # keeps two identical findings in one file apart
         key = (path, d.code, d.message)

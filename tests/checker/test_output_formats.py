@@ -194,6 +194,9 @@ def test_gitlab_code_quality_has_the_fields_gitlab_documents(tree: Path) -> None
     moved = json.loads(session_lint("--output-format", "gitlab", "pkg", cwd=tree).stdout)
     assert [i["fingerprint"] for i in moved] == [i["fingerprint"] for i in issues]
     assert moved[0]["location"]["lines"]["begin"] == issues[0]["location"]["lines"]["begin"] + 1
+    # a path given absolute is still reported from the repository root (the job's folder)
+    absolute = session_lint("--output-format", "gitlab", str(tree / "pkg" / "buggy.py"), cwd=tree)
+    assert json.loads(absolute.stdout)[0]["location"]["path"] == "pkg/buggy.py"
 
 
 def test_junit_is_xml_with_one_failure_per_finding(tree: Path) -> None:
