@@ -16,6 +16,7 @@ _EXPORTS = {
     "Config": "session_lint.config",
     "ConfigError": "session_lint.config",
     "Diagnostic": "session_lint.types",
+    "Edit": "session_lint.types",
     "Fix": "session_lint.types",
     "fix_source": "session_lint.fix.api",
     "lint_paths": "session_lint.api",
@@ -28,6 +29,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Diagnostic",
+    "Edit",
     "Fix",
     "__version__",
     "fix_source",
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from session_lint.config import Config, ConfigError, load_config
     from session_lint.engine import lint_source
     from session_lint.fix.api import fix_source
-    from session_lint.types import Applicability, Diagnostic, Fix
+    from session_lint.types import Applicability, Diagnostic, Edit, Fix
 
 
 def __getattr__(name: str) -> Any:
