@@ -1,5 +1,7 @@
 """Reference runtime: every call path resolves its session once, for payload and routing."""
 
+from typing import TYPE_CHECKING, Any
+
 from runtime.adapter import Adapter, unwrap_response
 from runtime.bindings import BindingInfo, binding_info, is_binding
 from runtime.calls import (
@@ -50,6 +52,21 @@ from runtime.local_client import LocalClient
 from runtime.pool.client import PoolClient
 from runtime.resolve import resolve_session_id
 from runtime.wire import END_OF_STREAM, Ref, StreamRef
+
+if TYPE_CHECKING:
+    from runtime.ray import RayClient as RayClient
+
+
+def __getattr__(name: str) -> Any:
+    # ``runtime.RayClient`` imports Ray on first use only: importing ``runtime`` stays
+    # cheap, and works without the ``ray`` extra. It is not in ``__all__`` for the same
+    # reason (``from runtime import *`` must not need Ray).
+    if name == "RayClient":
+        from runtime.ray import RayClient
+
+        return RayClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "END_OF_STREAM",
