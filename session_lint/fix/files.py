@@ -6,7 +6,7 @@ import difflib
 import io
 import tokenize
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,7 @@ def _text(data: bytes) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _diff(path: str, before: bytes, after: bytes) -> str:
+def unified_diff(path: str, before: bytes, after: bytes) -> str:
     return "".join(
         difflib.unified_diff(
             _text(before).splitlines(keepends=True),
@@ -44,7 +44,9 @@ def _diff(path: str, before: bytes, after: bytes) -> str:
     )
 
 
-def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool) -> FixOutcome:
+def fix_files(
+    files: Sequence[str], config: Config | Mapping[str, Config], *, unsafe: bool, write: bool
+) -> FixOutcome:
     """Fix every file in memory; with ``write``, replace each changed file atomically;
     without it, collect the unified diff. Files without a fix are never touched. A file
     that cannot be fixed or written (an internal error, a full disk, a permission, a change
@@ -57,7 +59,8 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
         except Unreadable:
             continue  # the lint pass reports unreadable files as SES000
         try:
-            after, why = fix_source_or_reason(before, path=path, config=config, unsafe=unsafe)
+            own = config if isinstance(config, Config) else config[path]
+            after, why = fix_source_or_reason(before, path=path, config=own, unsafe=unsafe)
         except Exception as error:  # a bug of ours: this file stays as it is
             outcome.failures.append(
                 f"{path}: not fixed, left untouched: internal error in session-lint: "
@@ -71,7 +74,7 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
         if after == before:
             continue
         if not write:
-            outcome.diff += _diff(path, before, after)
+            outcome.diff += unified_diff(path, before, after)
             continue
         try:
             write_atomically(Path(path), after, expected=before)

@@ -39,9 +39,9 @@ def library() -> set[tuple[str, int, int, str]]:
 
 
 def test_cli_agrees_with_the_library(library: set[tuple[str, int, int, str]]) -> None:
-    # --exclude= overrides this repository's own `exclude = ["fixtures"]`
+    # --extend-exclude= overrides this repository's own `extend-exclude = ["fixtures"]`
     paths = [str(p.relative_to(ROOT)) for p in FILES]
-    result = session_lint("--format", "json", "--exclude=", *paths, cwd=ROOT)
+    result = session_lint("--format", "json", "--extend-exclude=", *paths, cwd=ROOT)
     cli = {(r["path"], r["line"], r["column"], r["code"]) for r in json.loads(result.stdout)}
     assert cli == library
 
