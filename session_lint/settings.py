@@ -30,6 +30,7 @@ from session_lint.config import (
 )
 
 COMMAND_LINE = "command line"
+_EXTENDING = ("extend-select", "extend-ignore", "extend-exclude")
 DEFAULT = "default"
 
 
@@ -44,14 +45,24 @@ class Resolved:
 
     def excluded(self, path: Path, *, given: Path | None = None) -> bool:
         """Does an ``exclude``/``extend-exclude`` glob match ``path`` (absolute)? Globs match
-        the path relative to ``root``, or its name; a path named explicitly (``given``, as
-        written) is also excluded by a glob matching one of the folders written in it."""
+        the path relative to ``root``, or its name. A path named explicitly (``given``, as
+        written) is also excluded when one of its folders is, as ruff decides it: its
+        folders up to ``root``, or those written in it outside ``root``."""
         pattern = _compiled(self.config.exclusions())
         if pattern is None:
             return False
         if pattern.match(path.name) or pattern.match(_relative(path, self.root)):
             return True
-        return given is not None and any(pattern.match(part) for part in given.parts[:-1])
+        if given is None:
+            return False
+        if path.is_relative_to(self.root):
+            folders = path.relative_to(self.root).parents
+            return any(
+                pattern.match(folder.name) or pattern.match(folder.as_posix())
+                for folder in folders
+                if folder.name
+            )
+        return any(pattern.match(part) for part in given.parts[:-1])
 
     def for_file(self, path: Path) -> Config:
         """The configuration of one file (absolute): ``per-file-ignores`` applied."""
@@ -97,12 +108,14 @@ class Settings:
         config_file: Path | None = None,
         base: Config | None = None,
         cwd: Path | None = None,
+        source: str = COMMAND_LINE,
     ) -> None:
         """``overrides``: a ``[tool.session-lint]``-style table (keys with dashes) from the
         command line; ``config_file`` forces one file; ``base`` (the library's
         ``Config``) replaces every file's configuration."""
         self._overrides = dict(overrides or {})
-        validated_values(self._overrides, COMMAND_LINE, flags=True)
+        self._overrides_source = source
+        validated_values(self._overrides, source, flags=source == COMMAND_LINE)
         self._cwd = (cwd or Path.cwd()).resolve()
         self._base = base
         self._forced = None if config_file is None else self._load(config_file)
@@ -166,7 +179,10 @@ class Settings:
             return Resolved(self._base, self._cwd, None, {})
         table = read_table(source) if source is not None else {}
         merged = {**table, **self._overrides}
-        where = f"{source} [tool.session-lint]" if source is not None else COMMAND_LINE
+        for key in _EXTENDING:  # extend-* extends, from every side
+            if key in table and key in self._overrides:
+                merged[key] = [*table[key], *self._overrides[key]]  # type: ignore[misc]
+        where = f"{source} [tool.session-lint]" if source is not None else self._overrides_source
         try:
             config = config_from_mapping(merged, where)
         except ConfigError:
@@ -174,7 +190,11 @@ class Settings:
             config_from_mapping(table, where)
             raise
         origins = {key: str(source) for key in table}
-        origins.update(dict.fromkeys(self._overrides, COMMAND_LINE))
+        for key in self._overrides:
+            both = key in _EXTENDING and key in origins
+            origins[key] = (
+                f"{origins[key]} + {self._overrides_source}" if both else self._overrides_source
+            )
         root = absolute_path(source).parent if source is not None else self._cwd
         return Resolved(config, root, source, origins)
 

@@ -29,9 +29,11 @@ def session_lint(
     env: Mapping[str, str] | None = None,
     preexec_fn: Callable[[], None] | None = None,
     timeout: float = 300,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m session_lint ARGS`` (or the installed console script); ``env`` adds to
-    the environment, ``preexec_fn`` runs in the child before the command (e.g. limits)."""
+    the environment, ``preexec_fn`` runs in the child before the command (e.g. limits),
+    ``stdin`` is the text on its standard input."""
     command: Sequence[str] = (
         [str(BIN / "session-lint"), *args]
         if script
@@ -46,6 +48,7 @@ def session_lint(
         timeout=timeout,
         env=environment,
         preexec_fn=preexec_fn,
+        input=stdin,
     )
 
 
