@@ -62,7 +62,10 @@ class Resolved:
                 for folder in folders
                 if folder.name
             )
-        return any(pattern.match(part) for part in given.parts[:-1])
+        # outside root: only the folders the user wrote, never those above an absolute path
+        # (a checkout under ~/.pyenv or /build is not excluded for where it lives)
+        written = () if given.is_absolute() else given.parts[:-1]
+        return any(pattern.match(part) for part in written if part not in (".", ".."))
 
     def for_file(self, path: Path) -> Config:
         """The configuration of one file (absolute): ``per-file-ignores`` applied."""

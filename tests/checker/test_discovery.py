@@ -125,3 +125,20 @@ def test_fix_on_stdin_prints_the_fixed_text(tmp_path: Path) -> None:
     assert excluded.returncode == 0 and excluded.stdout == BUGGY
     both = session_lint("--fix", "-", "other.py", cwd=tmp_path, stdin=BUGGY)
     assert both.returncode == 2 and "must be the only path" in both.stderr
+
+
+def test_where_a_project_lives_does_not_exclude_it(tmp_path: Path) -> None:
+    # a checkout under a folder named like a default exclude (~/.pyenv/..., /build/...)
+    project = tmp_path / "build" / ".venv" / "project"
+    project.mkdir(parents=True)
+    (project / "bridge.py").write_text(BUGGY)
+    (tmp_path / "elsewhere").mkdir()
+    for path, cwd in (
+        (str(project / "bridge.py"), tmp_path / "elsewhere"),
+        (str(project), tmp_path / "elsewhere"),
+        ("bridge.py", project),
+        (".", project),
+    ):
+        assert session_lint(path, cwd=cwd).returncode == 1, (path, cwd)
+    # but a path written through an excluded folder is excluded, as ruff does it
+    assert session_lint("--show-files", "build/.venv/project", cwd=tmp_path).stdout == ""
