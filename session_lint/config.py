@@ -263,9 +263,16 @@ def find_config_file(start: Path, *, walk: bool = True) -> Path | None:
     (or in ``start`` only, without ``walk``)."""
     for folder in (start, *start.parents) if walk else (start,):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _has_table(candidate):
+        if _is_file(candidate) and _has_table(candidate):
             return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may list but not search: no configuration we can read
+        return False
 
 
 def _has_table(path: Path) -> bool:

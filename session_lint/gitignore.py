@@ -39,7 +39,7 @@ class GitIgnore:
 
     def _repository_of(self, folder: Path) -> Path | None:
         if folder not in self._repository:
-            if (folder / ".git").exists():
+            if _exists(folder / ".git"):
                 self._repository[folder] = folder
             elif folder.parent == folder:
                 self._repository[folder] = None
@@ -70,6 +70,13 @@ class GitIgnore:
             layers = inherited if own is None else (*inherited, (folder, own))
         self._layers[folder] = layers
         return layers
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a folder we may list but not search
+        return False
 
 
 def _spec(path: Path | None) -> pathspec.GitIgnoreSpec | None:

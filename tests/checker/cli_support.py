@@ -10,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
+# every default, instead of this repository's pyproject.toml, which excludes the fixtures
+EMPTY_CONFIG = str(FIXTURES / "empty_config.toml")
 BIN = Path(sys.executable).parent
 # a module with one ambient-session dispatch: SES001 at 5:11
 BUGGY = (

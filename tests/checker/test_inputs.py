@@ -456,11 +456,12 @@ def _limit_memory(limit: int) -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
 def test_a_file_that_kills_its_worker_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     # Under a 1 GiB memory limit, libcst's parser aborts the whole process (a Rust
-    # allocation failure) on this file, which CPython accepts (two chains of 2,800
-    # powers, about 2 GB to parse). The worker dies; its files are checked again one by
-    # one, so only this one is lost. (Should Python's allocator fail first, the MemoryError
-    # is caught in the worker: the same file is reported, as an internal error.)
-    (tmp_path / "heavy.py").write_text(BUGGY + ("x = " + "2**" * 2800 + "2\n") * 2)
+    # allocation failure) on this file, which CPython accepts and which nests less than
+    # the depth bound (24 chains of 950 powers: libcst's memory grows with the square of
+    # the depth). The worker dies; its files are checked again one by one, so only this
+    # one is lost. (Should Python's allocator fail first, the MemoryError is caught in the
+    # worker: the same file is reported, as an internal error.)
+    (tmp_path / "heavy.py").write_text(BUGGY + ("x = " + "2**" * 950 + "2\n") * 24)
     for index in range(40):
         (tmp_path / f"m{index:02d}.py").write_text(BUGGY if index % 5 == 0 else "x = 1\n")
     args = ("--format", "json", "-j", "2", ".")

@@ -9,10 +9,9 @@ import pytest
 
 from session_lint.api import lint_paths
 from session_lint.config import Config
-from tests.checker.cli_support import FIXTURES, ROOT, flake8, session_lint
+from tests.checker.cli_support import EMPTY_CONFIG, FIXTURES, ROOT, flake8, session_lint
 
 FILES = sorted(FIXTURES.rglob("*.py"))
-EMPTY = str(FIXTURES / "empty_config.toml")  # every default: nothing excluded but the defaults
 _FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>SES\d{3}) ")
 
 
@@ -42,14 +41,14 @@ def library() -> set[tuple[str, int, int, str]]:
 def test_cli_agrees_with_the_library(library: set[tuple[str, int, int, str]]) -> None:
     # an empty configuration instead of this repository's `extend-exclude = ["fixtures"]`
     paths = [str(p.relative_to(ROOT)) for p in FILES]
-    result = session_lint("--format", "json", "--config", EMPTY, *paths, cwd=ROOT)
+    result = session_lint("--format", "json", "--config", EMPTY_CONFIG, *paths, cwd=ROOT)
     cli = {(r["path"], r["line"], r["column"], r["code"]) for r in json.loads(result.stdout)}
     assert cli == library
 
 
 def test_flake8_agrees_with_the_library(library: set[tuple[str, int, int, str]]) -> None:
     paths = [str(p.relative_to(ROOT)) for p in FILES]
-    result = flake8("--select", "SES", f"--session-lint-config={EMPTY}", *paths, cwd=ROOT)
+    result = flake8("--select", "SES", f"--session-lint-config={EMPTY_CONFIG}", *paths, cwd=ROOT)
     reported = set()
     for line in result.stdout.splitlines():
         match = _FLAKE8_LINE.match(line)
