@@ -57,7 +57,7 @@ def test_every_configuration_snippet_is_a_valid_configuration(tmp_path: Path, sn
 
 
 def test_the_walkthrough_configuration_finds_and_fixes(tmp_path: Path) -> None:
-    (snippet,) = [block for block in _blocks("toml") if "myrpc" in block]
+    (snippet,) = [block for block in _blocks("toml") if "# 1. the getter" in block]
     (tmp_path / "pyproject.toml").write_text(snippet)
     bridge = tmp_path / "bridge.py"
     bridge.write_text(
