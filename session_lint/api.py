@@ -5,14 +5,14 @@ from __future__ import annotations
 import gc
 import os
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from session_lint.config import DEFAULT_CONFIG, Config
-from session_lint.files import Unreadable, discover, read_source
+from session_lint.files import PathNotFound, Unreadable, read_source
 from session_lint.prefilter import prefilter_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Diagnostic
@@ -55,6 +55,11 @@ def check_file(path: str, config: Config) -> FileResult:
         data = read_source(path)
     except Unreadable as error:
         return FileResult(path, [UnparsableFile.at(path, str(error))])
+    return check_source(data, path, config)
+
+
+def check_source(data: bytes, path: str, config: Config) -> FileResult:
+    """Check one file's bytes (a file's, or stdin's) as ``check_file`` does."""
     try:
         if not prefilter_for(config).may_find(data):
             return FileResult(path, [])  # decided from the bytes: libcst is never imported
@@ -83,28 +88,32 @@ def unlistable(problems: dict[str, str]) -> list[FileResult]:
     return [FileResult(path, [UnparsableFile.at(path, why)]) for path, why in problems.items()]
 
 
-def _check_chunk(paths: Sequence[str], config: Config) -> list[FileResult]:
-    return [check_file(path, config) for path in paths]
+def _check_chunk(files: Sequence[tuple[str, Config]]) -> list[FileResult]:
+    return [check_file(path, config) for path, config in files]
 
 
-def check_files(paths: Sequence[str], config: Config, jobs: int | None = None) -> list[FileResult]:
-    """Check files, in a process pool of ``jobs`` workers (all cores when ``None``) for
+def check_files(
+    paths: Sequence[str], config: Config | Mapping[str, Config], jobs: int | None = None
+) -> list[FileResult]:
+    """Check files, each with ``config`` or its own configuration (``config[path]``), in a
+    process pool of ``jobs`` workers (all cores when ``None``) for
     large inputs; results come back in input order, whatever the pool does. Should a
     worker die (out of memory, a crash in native code), the files it may have held are
     checked again one by one, so that only the culprit is lost (as an internal error)."""
+    files = [(path, config if isinstance(config, Config) else config[path]) for path in paths]
     with _batch_gc():
-        return _check_files(paths, config, jobs)
+        return _check_files(files, jobs)
 
 
-def _check_files(paths: Sequence[str], config: Config, jobs: int | None) -> list[FileResult]:
+def _check_files(paths: Sequence[tuple[str, Config]], jobs: int | None) -> list[FileResult]:
     workers = min(jobs or os.cpu_count() or 1, max(1, len(paths) // 4))
     if workers <= 1 or len(paths) < _POOL_THRESHOLD:
-        return _check_chunk(paths, config)
+        return _check_chunk(paths)
     size = max(1, min(64, len(paths) // (workers * 8)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     checked: list[list[FileResult] | None] = []
     with ProcessPoolExecutor(workers, initializer=_collect_rarely) as pool:
-        futures = [pool.submit(_check_chunk, chunk, config) for chunk in chunks]
+        futures = [pool.submit(_check_chunk, chunk) for chunk in chunks]
         for future in futures:
             try:
                 checked.append(future.result())
@@ -113,7 +122,7 @@ def _check_files(paths: Sequence[str], config: Config, jobs: int | None) -> list
     lost = [
         path for chunk, done in zip(chunks, checked, strict=True) if done is None for path in chunk
     ]
-    again = iter(_check_one_by_one(lost, config))
+    again = iter(_check_one_by_one(lost))
     return [
         result
         for chunk, done in zip(chunks, checked, strict=True)
@@ -121,13 +130,13 @@ def _check_files(paths: Sequence[str], config: Config, jobs: int | None) -> list
     ]
 
 
-def _check_one_by_one(paths: Sequence[str], config: Config) -> list[FileResult]:
+def _check_one_by_one(paths: Sequence[tuple[str, Config]]) -> list[FileResult]:
     """Check files in a worker process, one task each: a file whose check kills the worker
     is reported, and a fresh worker takes the next file."""
     results: list[FileResult] = []
     pool: ProcessPoolExecutor | None = None
     try:
-        for path in paths:
+        for path, config in paths:
             pool = pool or ProcessPoolExecutor(1, initializer=_collect_rarely)
             try:
                 results.append(pool.submit(check_file, path, config).result())
@@ -151,12 +160,16 @@ def sorted_diagnostics(results: Iterable[FileResult]) -> list[Diagnostic]:
 def lint_paths(
     paths: Sequence[str | os.PathLike[str]], config: Config | None = None, *, jobs: int | None = 1
 ) -> list[Diagnostic]:
-    """Check files and folders (walked for Python files, honouring ``config.exclude``) and
-    return every diagnostic sorted by path, line and column. A file or folder that cannot
-    be read, and a file whose check fails inside session-lint, is one SES000 diagnostic;
-    a path that does not exist raises ``session_lint.files.PathNotFound``."""
-    config = config or DEFAULT_CONFIG
-    problems: dict[str, str] = {}
-    files = discover([os.fspath(p) for p in paths], config.exclude, problems=problems)
-    results = check_files([str(f) for f in files], config, jobs)
-    return sorted_diagnostics([*results, *unlistable(problems)])
+    """Check files and folders (walked for Python files as the command line walks them,
+    honouring ``config``'s excludes and .gitignore) and return every diagnostic sorted by
+    path, line and column. A file or folder that cannot be read, and a file whose check
+    fails inside session-lint, is one SES000 diagnostic; a path that does not exist
+    raises ``session_lint.files.PathNotFound``."""
+    from session_lint.discovery import discover
+    from session_lint.settings import Settings
+
+    found = discover([os.fspath(p) for p in paths], Settings(base=config or DEFAULT_CONFIG))
+    if found.missing:
+        raise PathNotFound(found.missing[0])
+    results = check_files([path for path, _ in found.files], dict(found.files), jobs)
+    return sorted_diagnostics([*results, *unlistable(found.problems)])

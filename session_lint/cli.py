@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import dataclasses
 import io
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from session_lint import __version__
-from session_lint.config import Config, ConfigError, load_config
+from session_lint.config import ConfigError
+
+if TYPE_CHECKING:
+    from session_lint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -43,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 no findings, 1 findings (or a diff), 2 usage, config or "
         "internal error.",
     )
-    parser.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    parser.add_argument("paths", nargs="*", help="files or folders (default: .); - reads stdin")
     formats = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit")
     parser.add_argument(
         "--output-format",
@@ -65,10 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--add-noqa", action="store_true", help="suppress every finding with a # noqa comment"
     )
-    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes")
-    parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes")
-    parser.add_argument("--exclude", type=_globs, help="comma-separated glob patterns")
-    parser.add_argument("--config", type=Path, help="a pyproject.toml (default: the nearest)")
+    _add_configuration_flags(parser)
     parser.add_argument("--fix", action="store_true", help="write safe fixes, report the rest")
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     parser.add_argument(
@@ -83,6 +82,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_configuration_flags(parser: argparse.ArgumentParser) -> None:
+    codes = "comma-separated codes or prefixes"
+    parser.add_argument("--select", type=_codes, help=f"{codes} (replaces `select`)")
+    parser.add_argument("--extend-select", type=_codes, help=f"{codes} to add to `select`")
+    parser.add_argument("--ignore", type=_codes, help=f"{codes} (replaces `ignore`)")
+    parser.add_argument("--extend-ignore", type=_codes, help=f"{codes} to add to `ignore`")
+    parser.add_argument(
+        "--per-file-ignores",
+        action="append",
+        metavar="GLOB:CODES",
+        help="ignore codes in files matching a glob, e.g. 'tests/*:SES001,SES005' "
+        "(repeatable; replaces `per-file-ignores`)",
+    )
+    parser.add_argument("--exclude", type=_globs, help="comma-separated globs (replaces `exclude`)")
+    parser.add_argument("--extend-exclude", type=_globs, help="comma-separated globs to add")
+    parser.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        default=None,
+        help="also check files that .gitignore, .git/info/exclude or the global one ignore",
+    )
+    parser.add_argument("--config", type=Path, help="a pyproject.toml for every file")
+    parser.add_argument("--stdin-filename", metavar="NAME", help="the name of the code on stdin")
+    parser.add_argument(
+        "--show-settings", metavar="FILE", help="print FILE's resolved configuration, and why"
+    )
+    parser.add_argument("--show-files", action="store_true", help="list the files to check")
+
+
+def _overrides(options: argparse.Namespace) -> dict[str, object]:
+    """The configuration keys given on the command line; each replaces the file's."""
+    listed = ("select", "extend-select", "ignore", "extend-ignore", "exclude", "extend-exclude")
+    table: dict[str, object] = {
+        key: list(value)
+        for key in listed
+        if (value := getattr(options, key.replace("-", "_"))) is not None
+    }
+    if options.per_file_ignores is not None:
+        table["per-file-ignores"] = per_file_ignores_flag(options.per_file_ignores)
+    if options.respect_gitignore is not None:
+        table["respect-gitignore"] = options.respect_gitignore
+    return table
+
+
+def per_file_ignores_flag(values: Sequence[str]) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for value in values:
+        glob, colon, codes = value.rpartition(":")
+        if not colon or not glob.strip():
+            raise UsageError(f"--per-file-ignores needs GLOB:CODES, got {value!r}")
+        table.setdefault(glob.strip(), []).extend(_codes(codes))
+    return table
+
+
 def _explain(code: str, out: TextIO) -> int:
     from session_lint.registry import all_rules, rule_for
 
@@ -92,17 +146,6 @@ def _explain(code: str, out: TextIO) -> int:
         raise UsageError(f"unknown rule code {code!r}; known codes: {known}")
     out.write(rule.explain())
     return EXIT_CLEAN
-
-
-def _configure(options: argparse.Namespace) -> tuple[Config, Path]:
-    config, source = load_config(options.config)
-    changes = {
-        key: getattr(options, key)
-        for key in ("select", "ignore", "exclude")
-        if getattr(options, key) is not None
-    }
-    root = source.parent if source is not None else Path.cwd()
-    return dataclasses.replace(config, **changes), root
 
 
 def _never_fail_to_print(error: UnicodeError) -> tuple[str | bytes, int]:
@@ -133,12 +176,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _explain(options.explain, out)
         if options.jobs is not None and options.jobs < 1:
             raise UsageError("--jobs must be at least 1")
+        from session_lint.settings import Settings
+
         _check_modes(options)
-        config, root = _configure(options)
+        settings = Settings(_overrides(options), config_file=options.config)
+        if options.paths == []:
+            options.paths = ["-"] if options.stdin_filename else ["."]
+        if options.show_settings:
+            out.write(settings.describe(Path(options.show_settings)))
+            return EXIT_CLEAN
         if options.output_file is None:
-            return _run(options, config, root, out)
+            return _run(options, settings, out)
         with _open_output(options.output_file) as report_file:
-            return _run(options, config, root, report_file)
+            return _run(options, settings, report_file)
     except (UsageError, ConfigError) as error:
         print(f"session-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -182,9 +232,9 @@ def _discard_stdout() -> None:
         pass
 
 
-def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -> int:
+def _run(options: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from session_lint.api import check_files, sorted_diagnostics, unlistable
-    from session_lint.files import PathNotFound, discover
+    from session_lint.discovery import discover
     from session_lint.output import Report
     from session_lint.output.emit import (
         HUMAN_FORMATS,
@@ -194,19 +244,32 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
         use_color,
         would_fix,
     )
+    from session_lint.stdin import NO_STDIN, check_stdin
 
-    problems: dict[str, str] = {}
-    try:
-        files = [str(path) for path in discover(options.paths, config.exclude, root, problems)]
-    except PathNotFound as missing:
-        raise UsageError(f"no such file or folder: {missing}") from None
+    stdin = NO_STDIN
+    if "-" in options.paths:
+        if (options.fix or options.diff) and len(options.paths) > 1:
+            raise UsageError("with --fix or --diff, - (stdin) must be the only path")
+        stdin = check_stdin(options, settings, out)
+        if stdin.done:
+            return stdin.status
+    found = discover([path for path in options.paths if path != "-"], settings)
+    if options.show_files:
+        out.write("".join(f"{path}\n" for path, _ in found.files))
+        return EXIT_CLEAN
+    configs = dict(found.files)
+    files = list(configs)
+    problems = found.problems
     status = EXIT_CLEAN
     fixed_files = False
     listing = out if options.output_format in HUMAN_FORMATS else sys.stderr  # keep JSON JSON
+    for missing in found.missing:
+        print(f"session-lint: error: no such file or folder: {missing}", file=sys.stderr)
+        status = EXIT_ERROR
     if options.fix or options.diff:
         from session_lint.fix.files import fix_files
 
-        outcome = fix_files(files, config, unsafe=options.unsafe_fixes, write=not options.diff)
+        outcome = fix_files(files, configs, unsafe=options.unsafe_fixes, write=not options.diff)
         for failure in outcome.failures:
             print(f"session-lint: error: {failure}", file=sys.stderr)
             status = EXIT_ERROR
@@ -228,7 +291,7 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
                 print(f"Fixed {path}", file=sys.stderr)
             if outcome.fixed:
                 print(f"Fixed {len(outcome.fixed)} file(s).", file=sys.stderr)
-    checked = check_files(files, config, options.jobs)
+    checked = [*check_files(files, configs, options.jobs), *stdin.results]
     results = [*checked, *unlistable(problems)]
     diagnostics = sorted_diagnostics(results)
     for result in results:
@@ -248,7 +311,7 @@ def _run(options: argparse.Namespace, config: Config, root: Path, out: TextIO) -
         return max(status, add_noqa_and_report(diagnostics, quiet=options.quiet))
     report = Report(
         diagnostics,
-        files=len(files) + len(problems),
+        files=len(files) + len(problems) + len(stdin.results),
         dispatches=sum(result.dispatches for result in checked),
         dispatch_files=sum(1 for result in checked if result.dispatches),
         unsafe_fixes=options.unsafe_fixes,

@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
@@ -19,6 +20,36 @@ DEFAULT_REF_NAMES = ("ref", "stream_ref", "wire_ref")
 DEFAULT_REF_TYPES = ("Ref", "StreamRef")
 DEFAULT_ROUTING_HELPERS = ("ensure_session_opt",)
 DEFAULT_RUNTIME_KEY = "__runtime__"
+# ruff's default excludes: tool caches, virtualenvs, build output, VCS folders
+DEFAULT_EXCLUDE = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
 
 
 class ConfigError(ValueError):
@@ -40,18 +71,32 @@ class Config:
     routing_helpers: tuple[str, ...] = DEFAULT_ROUTING_HELPERS
     runtime_key: str = DEFAULT_RUNTIME_KEY
     select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    # (glob, codes) pairs; globs are relative to the configuration file's folder, so they
+    # are applied where that folder is known (``session_lint.settings``), not by the engine
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    respect_gitignore: bool = True
 
     def __post_init__(self) -> None:
         # built in code, it gets the checks a configuration file gets: a bad name would
         # otherwise surface as a failure inside every file checked
-        table = {
+        table: dict[str, object] = {
             key: list(value) if isinstance(value, tuple) else value
             for key, field_name in (*_LIST_KEYS.items(), *_STRING_KEYS.items())
             if (value := getattr(self, field_name)) is not None
         }
+        table["per-file-ignores"] = {glob: list(codes) for glob, codes in self.per_file_ignores}
+        table["respect-gitignore"] = self.respect_gitignore
         validated_values(table, "Config")
+
+    def exclusions(self) -> tuple[str, ...]:
+        """Every exclude glob: ``exclude`` (ruff's defaults unless replaced) and
+        ``extend-exclude``."""
+        return (*self.exclude, *self.extend_exclude)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -64,12 +109,17 @@ _LIST_KEYS = {
     "ref-types": "ref_types",
     "routing-helpers": "routing_helpers",
     "select": "select",
+    "extend-select": "extend_select",
     "ignore": "ignore",
+    "extend-ignore": "extend_ignore",
     "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
 }
 _STRING_KEYS = {"resolver": "resolver", "session-key": "session_key", "runtime-key": "runtime_key"}
-KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS}))
-_CODE_KEYS = ("select", "ignore")
+_SPECIAL_KEYS = ("per-file-ignores", "respect-gitignore")
+KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS, *_SPECIAL_KEYS}))
+_CODE_KEYS = ("select", "extend-select", "ignore", "extend-ignore")
+_IGNORE_KEYS = ("ignore", "extend-ignore", "per-file-ignores")
 # names of functions, parameters and types: fixes write them into code, so they must be
 # dotted Python names; dict keys are written inside a string literal
 _NAME_KEYS = (
@@ -90,11 +140,20 @@ def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
     return Config(**validated_values(table, source))  # type: ignore[arg-type]
 
 
-def validated_values(table: Mapping[str, object], source: str) -> dict[str, object]:
-    """The ``Config`` field values of a table, or ``ConfigError`` naming the bad key."""
+def validated_values(
+    table: Mapping[str, object], source: str, *, flags: bool = False
+) -> dict[str, object]:
+    """The ``Config`` field values of a table, or ``ConfigError`` naming the bad key (as a
+    ``--flag`` when ``flags``: the table came from the command line)."""
     values: dict[str, object] = {}
     for key, value in table.items():
-        if key in _STRING_KEYS:
+        if key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: `{key}` must be true or false, got {value!r}")
+            values["respect_gitignore"] = value
+        elif key == "per-file-ignores":
+            values["per_file_ignores"] = _per_file_ignores(value, source)
+        elif key in _STRING_KEYS:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{source}: `{key}` must be a non-empty string, got {value!r}")
             values[_STRING_KEYS[key]] = value.strip()
@@ -106,10 +165,7 @@ def validated_values(table: Mapping[str, object], source: str) -> dict[str, obje
             raise ConfigError(
                 f"{source}: unknown key `{key}`{hint} (known keys: {', '.join(KNOWN_KEYS)})"
             )
-    for key in _CODE_KEYS:
-        for code in values.get(key, ()):  # type: ignore[attr-defined]
-            if not _CODE_PREFIX.match(code):
-                raise ConfigError(f"{source}: `{key}` has {code!r}, not a rule code such as SES001")
+    _check_codes(values, source, flags)
     for key in _NAME_KEYS:
         for name in _values(table, key):
             if not _is_dotted_name(name.strip()):
@@ -128,6 +184,57 @@ def validated_values(table: Mapping[str, object], source: str) -> dict[str, obje
 
 
 _CODE_PREFIX = re.compile(r"^SES\d{0,3}$", re.IGNORECASE)
+
+
+def _check_codes(values: dict[str, object], source: str, flags: bool) -> None:
+    """Every selector names a rule or a prefix of one; codes are stored upper-case."""
+    listed = cast(dict[str, tuple[str, ...]], values)
+    code_lists = [(key, listed.get(_LIST_KEYS[key], ())) for key in _CODE_KEYS]
+    pairs = cast(tuple[tuple[str, tuple[str, ...]], ...], values.get("per_file_ignores", ()))
+    code_lists += [("per-file-ignores", codes) for _, codes in pairs]
+    for key, codes in code_lists:
+        shown = f"--{key}" if flags else f"`{key}`"
+        for code in codes:
+            problem = rule_code_problem(code, ignoring=key in _IGNORE_KEYS)
+            if problem:
+                raise ConfigError(f"{source}: {shown} has {code!r}, {problem}")
+        if key in _LIST_KEYS and _LIST_KEYS[key] in values:
+            values[_LIST_KEYS[key]] = tuple(code.upper() for code in codes)
+
+
+def rule_code_problem(code: str, *, ignoring: bool = False) -> str | None:
+    """Why ``code`` cannot be a selector (a rule code, or a prefix of some), or ``None``.
+    A typo must not switch a check off silently, and SES000 (a file that could not be
+    checked) cannot be ignored: that file would pass unchecked without a word."""
+    from session_lint.registry import all_rules
+
+    if not _CODE_PREFIX.match(code):
+        return "not a rule code such as SES001"
+    codes = [rule.CODE for rule in all_rules()]
+    if not any(known.startswith(code.upper()) for known in codes):
+        return f"which matches no rule (known codes: {', '.join(codes)})"
+    if ignoring and code.upper() == "SES000":
+        return (
+            "but SES000 cannot be ignored: it reports a file that could not be checked, "
+            "which would otherwise pass silently (exclude the file instead)"
+        )
+    return None
+
+
+def _per_file_ignores(value: object, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if isinstance(value, tuple):  # from a Config built in code: already pairs
+        value = dict(value)
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{source}: `per-file-ignores` must be a table of glob = [codes], got {value!r}"
+        )
+    pairs = []
+    for glob, codes in value.items():
+        if not isinstance(glob, str) or not glob.strip():
+            raise ConfigError(f"{source}: `per-file-ignores` has an empty glob")
+        listed = _string_list(f"per-file-ignores` `{glob}", codes, source)
+        pairs.append((glob.strip(), tuple(code.upper() for code in listed)))
+    return tuple(pairs)
 
 
 def _values(table: Mapping[str, object], key: str) -> list[str]:
@@ -151,13 +258,21 @@ def _string_list(key: str, value: object, source: str) -> tuple[str, ...]:
 DEFAULT_CONFIG = Config()
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.session-lint]`` table, walking up."""
-    for folder in (start, *start.parents):
+def find_config_file(start: Path, *, walk: bool = True) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.session-lint]`` table, walking up
+    (or in ``start`` only, without ``walk``)."""
+    for folder in (start, *start.parents) if walk else (start,):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _has_table(candidate):
+        if _is_file(candidate) and _has_table(candidate):
             return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may list but not search: no configuration we can read
+        return False
 
 
 def _has_table(path: Path) -> bool:
@@ -175,6 +290,12 @@ def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Co
         path = find_config_file((start or Path.cwd()).resolve())
         if path is None:
             return DEFAULT_CONFIG, None
+    return config_from_mapping(read_table(path), f"{path} [tool.session-lint]"), path
+
+
+def read_table(path: Path) -> dict[str, object]:
+    """The ``[tool.session-lint]`` table of a TOML file (empty if it has none), or a
+    ``ConfigError`` naming the file."""
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
@@ -192,4 +313,4 @@ def load_config(path: Path | None = None, start: Path | None = None) -> tuple[Co
     table = tool.get("session-lint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `[tool.session-lint]` must be a table")
-    return config_from_mapping(table, f"{path} [tool.session-lint]"), path
+    return table

@@ -14,6 +14,13 @@ version, and chains of a few thousand operators (its bound is a clean ``Recursio
 on to libcst, which accepts Python 3.0 to 3.14; for such a file a byte scan stands in for
 CPython's bound on brackets and prefix-operator runs.
 
+CPython's own bound differs between versions (3.11 refuses about 3,000 levels of most
+nesting; 3.13 accepts 3,000 nested conditional expressions, which then took libcst 5.5 s
+and 1.6 GB), and even 3.11's lets through nesting that libcst parses in quadratic time. So
+a tree CPython accepts must also be at most ``MAX_DEPTH`` levels deep, in every version.
+Measuring that costs little: a subtree whose source is too short to nest that deep is not
+walked, so only compound statements and long expressions are visited.
+
 Memory also grows with size: libcst holds about 1 KB per byte of dense code. A file larger
 than ``MAX_SOURCE_BYTES`` that may hold a finding is refused rather than parsed; the
 prefilter still skips larger files that cannot hold one, however large, in linear time.
@@ -33,6 +40,8 @@ _STACK_BYTES = 512 * 1024 * 1024
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 _MAX_BRACKETS = 200  # CPython's tokenizer refuses deeper bracket nesting, in every version
 _MAX_PREFIX_RUN = 2_000  # CPython 3.11 refuses `- - ... 1` at about 3,000
+# levels of the AST (an `elif` counts as none); real code stays far below: about 30
+MAX_DEPTH = 1_000
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 
@@ -72,7 +81,7 @@ def _check_depth(source: str | bytes) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
         try:
-            ast.parse(source)
+            tree = ast.parse(source)
         except (RecursionError, MemoryError) as error:
             raise TooDeep(str(error) or type(error).__name__) from None
         except SyntaxError as error:
@@ -81,6 +90,60 @@ def _check_depth(source: str | bytes) -> None:
             _scan_depth(source)  # newer syntax, or an error libcst reports better
         except ValueError:  # e.g. NUL bytes: libcst reports it
             pass
+        else:
+            _bound_depth(tree, source)
+
+
+def _bound_depth(tree: ast.Module, source: str | bytes) -> None:
+    """Raise ``TooDeep`` when ``tree`` is more than ``MAX_DEPTH`` levels deep. Each level of
+    nesting costs at least a character of source, and a node adds at most three levels
+    per character (wrappers such as ``Expr`` and ``ctx`` add none), so a subtree that spans
+    ``n`` bytes is at most ``3 * n + 3`` deep: one that cannot reach the bound is skipped."""
+    data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+    starts = [0]  # byte offset of each line: bytes split on the newlines Python's tokenizer knows
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    stack: list[tuple[ast.AST, int, float]] = [(tree, 1, float("inf"))]
+    while stack:
+        node, depth, room = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"more than {MAX_DEPTH} levels of nesting")
+        span = _span(node, starts)
+        if span is not None:
+            room = min(room, 3 * span + 3)
+        if depth + room <= MAX_DEPTH:
+            continue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                stack.append((value, depth + 1, room - 1))
+            elif isinstance(value, list):
+                elif_chain = (
+                    name == "orelse"
+                    and isinstance(node, ast.If)
+                    and len(value) == 1
+                    and isinstance(value[0], ast.If)
+                )
+                step = 0 if elif_chain else 1
+                stack.extend(
+                    (child, depth + step, room - step)
+                    for child in value
+                    if isinstance(child, ast.AST)
+                )
+
+
+def _span(node: ast.AST, starts: list[int]) -> int | None:
+    """An upper bound on the characters of ``node``'s source, or None if unknown: its
+    UTF-8 bytes on one line, or the bytes of the whole lines it spans."""
+    first: int | None = getattr(node, "lineno", None)
+    last: int | None = getattr(node, "end_lineno", None)
+    if first is None or last is None or last >= len(starts):
+        return None
+    if first == last:
+        end: int = getattr(node, "end_col_offset", 0)
+        start: int = getattr(node, "col_offset", 0)
+        return end - start
+    return starts[last] - starts[first - 1]
 
 
 _OPENING = {ord("("), ord("["), ord("{")}

@@ -7,7 +7,7 @@ import io
 import tokenize
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def _text(data: bytes) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _diff(path: str, before: bytes, after: bytes) -> str:
+def unified_diff(path: str, before: bytes, after: bytes) -> str:
     return "".join(
         difflib.unified_diff(
             _text(before).splitlines(keepends=True),
@@ -46,7 +46,9 @@ def _diff(path: str, before: bytes, after: bytes) -> str:
     )
 
 
-def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool) -> FixOutcome:
+def fix_files(
+    files: Sequence[str], config: Config | Mapping[str, Config], *, unsafe: bool, write: bool
+) -> FixOutcome:
     """Fix every file in memory; with ``write``, replace each changed file atomically;
     without it, collect the unified diff. Files without a fix are never touched. A file
     that cannot be fixed or written (an internal error, a full disk, a permission, a change
@@ -59,9 +61,10 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
         except Unreadable:
             continue  # the lint pass reports unreadable files as SES000
         try:
+            own = config if isinstance(config, Config) else config[path]
             applied: Counter[str] = Counter()
             after, why = fix_source_or_reason(
-                before, path=path, config=config, unsafe=unsafe, applied=applied
+                before, path=path, config=own, unsafe=unsafe, applied=applied
             )
         except Exception as error:  # a bug of ours: this file stays as it is
             outcome.failures.append(
@@ -76,7 +79,7 @@ def fix_files(files: Sequence[str], config: Config, *, unsafe: bool, write: bool
         if after == before:
             continue
         if not write:
-            outcome.diff += _diff(path, before, after)
+            outcome.diff += unified_diff(path, before, after)
             outcome.applied[path] = applied
             continue
         try:

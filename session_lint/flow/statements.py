@@ -18,6 +18,7 @@ from session_lint.flow.values import (
     Slot,
     Value,
 )
+from session_lint.flow.work import WORK
 
 
 class StatementExecutor(ExpressionEvaluator):
@@ -38,6 +39,7 @@ class StatementExecutor(ExpressionEvaluator):
         return states
 
     def exec_statement(self, node: cst.BaseStatement, states: list[State]) -> list[State]:
+        WORK.statements += len(states)
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 states = [s for state in states for s in self.exec_small(small, state)]

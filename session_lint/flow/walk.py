@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from session_lint.flow.work import WORK
+
 _NOT_CODE = (
     "whitespace",
     "lpar",
@@ -62,6 +64,7 @@ def _is_node(kind: type) -> bool:
 
 def code_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The children of ``node`` that hold code, in source order."""
+    WORK.nodes += 1
     for name in _fields(type(node)):
         value = getattr(node, name)
         kind = type(value)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
+# every default, instead of this repository's pyproject.toml, which excludes the fixtures
+EMPTY_CONFIG = str(FIXTURES / "empty_config.toml")
 BIN = Path(sys.executable).parent
 # a module with one ambient-session dispatch: SES001 at 5:11
 BUGGY = (
@@ -29,9 +31,11 @@ def session_lint(
     env: Mapping[str, str] | None = None,
     preexec_fn: Callable[[], None] | None = None,
     timeout: float = 300,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m session_lint ARGS`` (or the installed console script); ``env`` adds to
-    the environment, ``preexec_fn`` runs in the child before the command (e.g. limits)."""
+    the environment, ``preexec_fn`` runs in the child before the command (e.g. limits),
+    ``stdin`` is the text on its standard input."""
     command: Sequence[str] = (
         [str(BIN / "session-lint"), *args]
         if script
@@ -46,6 +50,7 @@ def session_lint(
         timeout=timeout,
         env=environment,
         preexec_fn=preexec_fn,
+        input=stdin,
     )
 
 

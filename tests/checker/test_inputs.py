@@ -29,7 +29,7 @@ from session_lint.config import Config, ConfigError
 from session_lint.engine import lint_source
 from session_lint.fix.api import fix_source, fix_source_or_reason
 from session_lint.noqa import filter_noqa, suppressed_codes
-from session_lint.parsing import MAX_SOURCE_BYTES
+from session_lint.parsing import MAX_DEPTH, MAX_SOURCE_BYTES
 from session_lint.types import Diagnostic
 from tests.checker.cli_support import flake8, session_lint
 from tests.checker.os_support import unprivileged, unprivileged_problem
@@ -456,11 +456,12 @@ def _limit_memory(limit: int) -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
 def test_a_file_that_kills_its_worker_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
     # Under a 1 GiB memory limit, libcst's parser aborts the whole process (a Rust
-    # allocation failure) on this file, which CPython accepts (two chains of 2,800
-    # powers, about 2 GB to parse). The worker dies; its files are checked again one by
-    # one, so only this one is lost. (Should Python's allocator fail first, the MemoryError
-    # is caught in the worker: the same file is reported, as an internal error.)
-    (tmp_path / "heavy.py").write_text(BUGGY + ("x = " + "2**" * 2800 + "2\n") * 2)
+    # allocation failure) on this file, which CPython accepts and which nests less than
+    # the depth bound (24 chains of 950 powers: libcst's memory grows with the square of
+    # the depth). The worker dies; its files are checked again one by one, so only this
+    # one is lost. (Should Python's allocator fail first, the MemoryError is caught in the
+    # worker: the same file is reported, as an internal error.)
+    (tmp_path / "heavy.py").write_text(BUGGY + ("x = " + "2**" * 950 + "2\n") * 24)
     for index in range(40):
         (tmp_path / f"m{index:02d}.py").write_text(BUGGY if index % 5 == 0 else "x = 1\n")
     args = ("--format", "json", "-j", "2", ".")
@@ -574,3 +575,28 @@ def test_noqa_semantics() -> None:
     assert filter_noqa([d1, d0], ["x  # noqa"]) == [d0]
     assert filter_noqa([d1], ["x  # noqa: SES002"]) == [d1]
     assert filter_noqa([d1], ["x  # noqa: SES"]) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = " + "a if b else " * 1_500 + "c",  # CPython 3.11 to 3.13 all accept it
+        "x = " + "-" * 1_500 + "1",
+        "x = a" + ".b" * 1_500,
+    ],
+)
+def test_nesting_is_bounded_the_same_in_every_python(code: str) -> None:
+    # CPython's own bound moves between versions; libcst's cost is quadratic below it
+    diagnostics = lint_source(BUGGY + code + "\n", path="deep.py")
+    assert [(d.code, d.message) for d in diagnostics] == [
+        (
+            "SES000",
+            f"cannot check this file: nested too deeply: more than {MAX_DEPTH} levels of nesting",
+        )
+    ]
+
+
+def test_long_flat_code_is_not_refused() -> None:
+    flat = "x = [" + ", ".join(str(i) for i in range(20_000)) + "]\n"
+    for code in (flat, "x = " + " + ".join(["1"] * 300) + "\n"):
+        assert [d.code for d in lint_source(BUGGY + code, path="flat.py")] == ["SES001"]

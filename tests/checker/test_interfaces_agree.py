@@ -9,7 +9,7 @@ import pytest
 
 from session_lint.api import lint_paths
 from session_lint.config import Config
-from tests.checker.cli_support import FIXTURES, ROOT, flake8, session_lint
+from tests.checker.cli_support import EMPTY_CONFIG, FIXTURES, ROOT, flake8, session_lint
 
 FILES = sorted(FIXTURES.rglob("*.py"))
 _FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>SES\d{3}) ")
@@ -39,15 +39,16 @@ def library() -> set[tuple[str, int, int, str]]:
 
 
 def test_cli_agrees_with_the_library(library: set[tuple[str, int, int, str]]) -> None:
-    # --exclude= overrides this repository's own `exclude = ["fixtures"]`
+    # an empty configuration instead of this repository's `extend-exclude = ["fixtures"]`
     paths = [str(p.relative_to(ROOT)) for p in FILES]
-    result = session_lint("--format", "json", "--exclude=", *paths, cwd=ROOT)
+    result = session_lint("--format", "json", "--config", EMPTY_CONFIG, *paths, cwd=ROOT)
     cli = {(r["path"], r["line"], r["column"], r["code"]) for r in json.loads(result.stdout)}
     assert cli == library
 
 
 def test_flake8_agrees_with_the_library(library: set[tuple[str, int, int, str]]) -> None:
-    result = flake8("--select", "SES", *[str(p.relative_to(ROOT)) for p in FILES], cwd=ROOT)
+    paths = [str(p.relative_to(ROOT)) for p in FILES]
+    result = flake8("--select", "SES", f"--session-lint-config={EMPTY_CONFIG}", *paths, cwd=ROOT)
     reported = set()
     for line in result.stdout.splitlines():
         match = _FLAKE8_LINE.match(line)

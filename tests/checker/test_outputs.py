@@ -7,13 +7,13 @@ import json
 from session_lint.output.github import render as github
 from session_lint.registry import all_rules
 from session_lint.types import Diagnostic
-from tests.checker.cli_support import FIXTURES, ROOT, session_lint
+from tests.checker.cli_support import EMPTY_CONFIG, FIXTURES, ROOT, session_lint
 
 RULES = FIXTURES / "rules"
 
 
 def test_json_has_the_spec_keys_sorted_then_name_url_and_fix() -> None:
-    result = session_lint("--format", "json", "--exclude=", str(RULES), cwd=ROOT)
+    result = session_lint("--format", "json", "--config", EMPTY_CONFIG, str(RULES), cwd=ROOT)
     rows = json.loads(result.stdout)
     assert rows, "the rule fixtures hold findings"
     keys = ["path", "line", "column", "end_line", "end_column", "code", "message"]
@@ -29,7 +29,7 @@ def test_json_is_an_empty_array_when_clean(tmp_path: str) -> None:
 
 
 def test_sarif_structure() -> None:
-    result = session_lint("--format", "sarif", "--exclude=", "fixtures/rules", cwd=ROOT)
+    result = session_lint("--format", "sarif", "--config", EMPTY_CONFIG, "fixtures/rules", cwd=ROOT)
     document = json.loads(result.stdout)
     assert document["version"] == "2.1.0" and "sarif-2.1.0" in document["$schema"]
     (run,) = document["runs"]
@@ -54,7 +54,9 @@ def test_sarif_structure() -> None:
 
 
 def test_github_annotations() -> None:
-    result = session_lint("--format", "github", "--exclude=", "fixtures/before", cwd=ROOT)
+    result = session_lint(
+        "--format", "github", "--config", EMPTY_CONFIG, "fixtures/before", cwd=ROOT
+    )
     lines = result.stdout.splitlines()
     assert lines and all(line.startswith("::error title=session-lint (SES") for line in lines)
     assert ",file=fixtures/before/runtime_before.py,line=" in lines[0]
