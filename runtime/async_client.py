@@ -17,8 +17,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, Final
 
 from runtime.client import AsyncRuntimeClient, RuntimeClient
-from runtime.errors import BridgeError
-from runtime.wire import coerce_ref, is_ref_wire
+from runtime.discard import release_wire_refs, wire_refs_in
 
 DEFAULT_STREAM_BUFFER: Final = 16
 """Items a stream may run ahead of its consumer before the producer waits."""
@@ -99,11 +98,7 @@ class ThreadedAsyncClient:
 
     def _discard(self, result: Any) -> None:
         """Release every ref in the wire result of a call nobody awaits any more."""
-        from runtime import calls, paths  # late: the call paths import the client module
-
-        for wire in _refs_in(result):
-            with contextlib.suppress(BridgeError):
-                calls.drive(paths.release_ref(coerce_ref(wire), {}), client=self.client)
+        release_wire_refs(self.client, wire_refs_in(result))
 
     async def execute_stream(
         self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /
@@ -189,18 +184,3 @@ class _Handoff:
         """Consumer side: stop the producer at its next item (or now, if it is waiting)."""
         self._closed = True
         self._room.release()
-
-
-def _refs_in(value: Any) -> list[Any]:
-    """The ref and stream-ref markers in a wire value, outermost first."""
-    found: list[Any] = []
-    pending = [value]
-    while pending:
-        current = pending.pop()
-        if is_ref_wire(current):
-            found.append(current)
-        elif isinstance(current, list):
-            pending.extend(current)
-        elif isinstance(current, dict):
-            pending.extend(current.values())
-    return found
