@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Final
 
 from runtime.client import AsyncRuntimeClient, RuntimeClient
@@ -110,7 +110,7 @@ class ThreadedAsyncClient:
         producer's next item raises in its callback, which stops the worker's iteration.
         """
         loop = asyncio.get_running_loop()
-        handoff = _Handoff(loop, self.stream_buffer)
+        handoff = _Handoff(loop, self.stream_buffer, self._discard)
         failure: list[BaseException] = []
         context = contextvars.copy_context()
         producer = threading.Thread(
@@ -148,17 +148,21 @@ class ThreadedAsyncClient:
 class _Handoff:
     """Items from a producer thread to a consumer task, at most ``capacity`` unread."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, capacity: int, discard: Callable[[Any], None]
+    ) -> None:
         self._loop = loop
         self._items: asyncio.Queue[Any] = asyncio.Queue()
         self._room = threading.Semaphore(capacity)
         self._closed = False
+        self._discard = discard  # frees the refs of an item that is never read
 
     def put(self, item: Any) -> None:
         """Producer side: wait for room, then hand ``item`` over; raise once closed."""
         self._room.acquire()
         if self._closed:
             self._room.release()  # wake the next waiter too, if any
+            self._discard(item)
             raise StreamClosedError("the stream's consumer has stopped")
         self._send(item)
 
@@ -169,9 +173,22 @@ class _Handoff:
 
     def _send(self, item: Any) -> None:
         try:
-            self._loop.call_soon_threadsafe(self._items.put_nowait, item)
+            self._loop.call_soon_threadsafe(self._push, item)
         except RuntimeError:  # the loop is closed: no consumer can read it any more
+            if item is not _END:
+                self._discard(item)
             raise StreamClosedError("the stream's event loop is closed") from None
+
+    def _push(self, item: Any) -> None:
+        if self._closed and item is not _END:
+            self._spill([item])
+        else:
+            self._items.put_nowait(item)
+
+    def _spill(self, items: list[Any]) -> None:
+        """Free unread items off the loop (releasing refs dispatches)."""
+        if items:
+            self._loop.run_in_executor(None, self._discard, items)
 
     async def get(self) -> Any:
         """Consumer side: the next item (or ``_END``), making room for one more."""
@@ -181,6 +198,13 @@ class _Handoff:
         return item
 
     def close(self) -> None:
-        """Consumer side: stop the producer at its next item (or now, if it is waiting)."""
+        """Consumer side: stop the producer at its next item (or now, if it is waiting);
+        the items it sent that were never read are freed."""
         self._closed = True
         self._room.release()
+        unread = []
+        while not self._items.empty():
+            item = self._items.get_nowait()
+            if item is not _END:
+                unread.append(item)
+        self._spill(unread)

@@ -63,3 +63,22 @@ def counted(n: int) -> Iterator[int]:
         PROGRESS["produced"] = i + 1
         yield i
     PROGRESS["done"] = True
+
+
+def boxes_noting(progress: str, n: int) -> Iterator[object]:
+    """Yield ``n`` non-JSON objects (a ref each), writing how many were made to ``progress``."""
+    for i in range(n):
+        temporary = f"{progress}.tmp"
+        with open(temporary, "w") as out:
+            out.write(str(i + 1))
+        os.replace(temporary, progress)  # whole numbers only, for a reader in another process
+        yield {i: "non-str key"}
+
+
+def made(progress: str) -> int:
+    """How many items :func:`boxes_noting` has made so far."""
+    try:
+        with open(progress) as source:
+            return int(source.read())
+    except FileNotFoundError:
+        return 0

@@ -268,3 +268,24 @@ def test_streams_of_data_and_refs_match_the_sync_form(local: LocalClient) -> Non
 
     asyncio.run(main())
     assert local.snapshot() == {}
+
+
+def test_items_made_for_a_stopped_stream_are_released(local: LocalClient, tmp_path: Path) -> None:
+    progress = str(tmp_path / "progress")
+    full = DEFAULT_STREAM_BUFFER + 2  # one read, the buffer's worth unread, one waiting
+
+    async def main() -> str:
+        opts = {"__runtime__": {"session_id": "c"}}
+        async with aio.stream(AioTargets, "boxes_noting", [progress, 100], **opts) as items:
+            async for box in items:
+
+                def reached() -> bool:
+                    return aio_support.made(progress) >= full
+
+                assert await asyncio.to_thread(wait_until, reached)
+                return str(box.id)  # every item but this one is never read
+        raise AssertionError("no item")
+
+    kept = asyncio.run(main())
+    assert aio_support.made(progress) == full  # the producer was held there
+    assert wait_until(lambda: local.snapshot() == {"c": frozenset({kept})})

@@ -22,7 +22,8 @@ import runtime.aio as aio
 from runtime import CallTimeoutError, PoolClient, PythonError, Ref, RefNotFoundError
 from runtime.async_client import async_client_for
 from runtime.pool.aio import AsyncPoolClient
-from tests.runtime.aio_support import AioTargets
+from runtime.pool.worker import WINDOW_ITEMS
+from tests.runtime.aio_support import AioTargets, made
 from tests.runtime.pool_support import PoolTargets, closing_pool, session, wait_until
 from tests.runtime.support import CounterBinding
 
@@ -239,3 +240,25 @@ def test_a_worker_death_fails_the_awaiting_call_as_in_the_sync_api(
 
     asyncio.run(main())
     assert runtime.call(PoolTargets, "add", [1, 2], **session(name)) == 3
+
+
+def test_items_made_for_a_stopped_stream_are_released(pool: PoolClient, tmp_path: Path) -> None:
+    name = unique("boxes")
+    progress = str(tmp_path / "progress")
+
+    async def main() -> str:
+        opts = session(name)
+        async with aio.stream(AioTargets, "boxes_noting", [progress, 500], **opts) as items:
+            async for box in items:
+                # The worker runs ahead until its credit window is spent, then waits.
+                def window() -> bool:
+                    return made(progress) >= WINDOW_ITEMS
+
+                assert await asyncio.to_thread(wait_until, window)
+                return str(box.id)  # every item but this one is never read
+        raise AssertionError("no item")
+
+    kept = asyncio.run(main())
+    assert made(progress) < 500  # held back by the credit window
+    assert wait_until(lambda: holding(pool).get(name) == frozenset({kept}))
+    runtime.release_session(name)
