@@ -19,7 +19,8 @@ is discarded (its refs released). Stopping a stream (``break`` inside ``async wi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping, Sequence
+import functools
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -28,8 +29,9 @@ from runtime.async_client import async_client_for
 from runtime.auto_session import has_ended_sessions, note_dispatch, take_ended_sessions
 from runtime.client import AsyncRuntimeClient, RuntimeClient, get_client
 from runtime.context import with_session
+from runtime.driving import adrive, aiterate, close_iterator, one
 from runtime.errors import BridgeError
-from runtime.paths import ConsumerStopped, Dispatch, Item, Steps
+from runtime.paths import Dispatch, Item, Steps
 from runtime.wire import RefLike
 
 __all__ = [
@@ -71,61 +73,32 @@ async def _execute(step: Dispatch | Item, client: RuntimeClient | None) -> Any:
 
 
 async def drive(steps: Steps[T], client: RuntimeClient | None = None) -> T:
-    """Run a call path to its result, awaiting each dispatch it yields.
-
-    What a dispatch raises (``CancelledError`` included) is thrown back into the path at
-    that step, so its cleanup runs as under the synchronous driver.
-    """
-    advance: Any = steps.send
-    reply: Any = None
-    while True:
-        try:
-            step = advance(reply)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-        try:
-            reply = await _execute(step, client)
-            advance = steps.send
-        except BaseException as exc:  # the path's finally blocks must see it
-            reply, advance = exc, steps.throw
+    """Run a call path to its result, awaiting each dispatch it yields (through
+    ``client``'s async twin, else the selected client's)."""
+    return await adrive(steps, functools.partial(_execute, client=client))
 
 
-async def _iterate(steps: Steps[None]) -> AsyncGenerator[Any, None]:
+def _items_of(step: Dispatch | Item) -> AsyncIterator[Any] | None:
+    if isinstance(step, Item):
+        return one(step.value)
+    if step.decode_item is not None:
+        return _streamed(step, step.decode_item)
+    return None
+
+
+async def _streamed(step: Dispatch, decode_item: Callable[[Any], Any]) -> AsyncIterator[Any]:
+    target = await _client(step.session_id)
+    items = target.execute_stream(step.tool, step.payload, step.opts)
+    try:
+        async for item in items:
+            yield decode_item(item)
+    finally:
+        await close_iterator(items)
+
+
+def _iterate(steps: Steps[None]) -> AsyncGenerator[Any, None]:
     """Drive a stream path, yielding its items to the consumer as they come."""
-    advance: Any = steps.send
-    reply: Any = None
-    while True:
-        try:
-            step = advance(reply)
-        except StopIteration:
-            return
-        except ConsumerStopped:
-            raise GeneratorExit from None  # the path has cleaned up: finish closing
-        try:
-            if isinstance(step, Item):
-                yield step.value
-            elif step.decode_item is not None:
-                decode_item = step.decode_item
-                target = await _client(step.session_id)
-                items = target.execute_stream(step.tool, step.payload, step.opts)
-                try:
-                    async for item in items:
-                        yield decode_item(item)
-                finally:
-                    # Stops the worker's iteration when the consumer stopped first.
-                    aclose = getattr(items, "aclose", None)
-                    if aclose is not None:
-                        await aclose()
-            else:
-                reply = await _execute(step, None)
-                advance = steps.send
-                continue
-            reply, advance = None, steps.send
-        except GeneratorExit:  # the consumer stopped: the path frees what it holds
-            reply, advance = ConsumerStopped(), steps.throw
-        except BaseException as exc:
-            reply, advance = exc, steps.throw
+    return aiterate(steps, functools.partial(_execute, client=None), _items_of)
 
 
 class AsyncStream:

@@ -7,10 +7,11 @@ module only performs the dispatches a path asks for, through the selected client
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from runtime import paths
+from runtime import driving, paths
 from runtime.auto_session import has_ended_sessions, note_dispatch, take_ended_sessions
 from runtime.client import RuntimeClient, get_client
 from runtime.errors import BridgeError
@@ -59,24 +60,9 @@ def drive(
     on_item: Callable[[Any], object] | None = None,
     client: RuntimeClient | None = None,
 ) -> T:
-    """Run a call path to its result, performing each dispatch it yields.
-
-    Whatever a dispatch or ``on_item`` raises is thrown back into the path at that step,
-    so its cleanup runs (and may dispatch) before the error reaches the caller.
-    """
-    advance: Callable[[Any], Dispatch | Item] = steps.send
-    reply: Any = None
-    while True:
-        try:
-            step = advance(reply)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-        try:
-            reply = _perform(step, on_item, client)
-            advance = steps.send
-        except BaseException as exc:  # the path's finally blocks must see it
-            reply, advance = exc, steps.throw
+    """Run a call path to its result, performing each dispatch it yields (through
+    ``client``, else the selected one); stream items go to ``on_item``."""
+    return driving.drive(steps, functools.partial(_perform, on_item=on_item, client=client))
 
 
 def call(module: object, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:

@@ -78,13 +78,6 @@ class Item:
     value: Any
 
 
-class ConsumerStopped(BaseException):
-    """Thrown into a stream path when its consumer stops early, so its cleanup runs.
-
-    (``GeneratorExit`` cannot be used: thrown through ``yield from`` it closes the inner
-    path, which may not dispatch its cleanup any more.)"""
-
-
 Steps = Generator[Dispatch | Item, Any, T]
 """A call path in progress: yields dispatches (and stream items), returns the result."""
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+from runtime.driving import adrive, aiterate, one
 from runtime.pool.handle import Discard, Event
-from runtime.pool.steps import WAIT, PoolSteps
+from runtime.pool.steps import DELIVER, WAIT, PoolSteps
 from runtime.pool.worker import CALL, STREAM
 
 if TYPE_CHECKING:
@@ -92,41 +93,17 @@ class AsyncPoolClient:
 
     async def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
         """Run ``payload`` on the routing session's worker; return the wire-encoded result."""
-        steps = self._steps(CALL, tool, payload, opts)
-        advance: Any = steps.send
-        reply: Any = None
-        while True:
-            try:
-                step = advance(reply)
-            except StopIteration as stop:
-                return stop.value
-            try:
-                reply = await _wait(step)
-                advance = steps.send
-            except BaseException as exc:  # CancelledError: the steps give the call up
-                reply, advance = exc, steps.throw
+        return await adrive(self._steps(CALL, tool, payload, opts), _wait)
 
-    async def execute_stream(
+    def execute_stream(
         self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /
     ) -> AsyncGenerator[Any, None]:
         """The stream's wire items as they arrive; closing early stops the worker's side."""
-        steps = self._steps(STREAM, tool, payload, opts)
-        advance: Any = steps.send
-        reply: Any = None
-        while True:
-            try:
-                step = advance(reply)
-            except StopIteration:
-                return
-            try:
-                if step[0] == WAIT:
-                    reply = await _wait(step)
-                else:
-                    yield step[1]
-                    reply = None
-                advance = steps.send
-            except BaseException as exc:  # GeneratorExit too: the steps stop the stream
-                reply, advance = exc, steps.throw
+        return aiterate(self._steps(STREAM, tool, payload, opts), _wait, _delivered)
+
+
+def _delivered(step: tuple[Any, ...]) -> AsyncIterator[Any] | None:
+    return one(step[1]) if step[0] == DELIVER else None
 
 
 async def _wait(step: tuple[Any, ...]) -> Event | None:

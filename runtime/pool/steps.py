@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any, Final, TypeVar
 
+from runtime.driving import drive
 from runtime.pool.handle import ThreadEvents
 
 T = TypeVar("T")
@@ -24,23 +25,14 @@ PoolSteps = Generator[tuple[Any, ...], Any, T]
 
 def drive_sync(steps: PoolSteps[T], callback: Callable[[Any], None] | None) -> T:
     """Run ``steps`` in this thread; stream items go to ``callback``."""
-    advance: Callable[[Any], tuple[Any, ...]] = steps.send
-    reply: Any = None
-    while True:
-        try:
-            step = advance(reply)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-        try:
-            if step[0] == WAIT:
-                events = step[1].events
-                assert isinstance(events, ThreadEvents)
-                reply = events.get(step[2])
-            else:
-                if callback is not None:
-                    callback(step[1])
-                reply = None
-            advance = steps.send
-        except BaseException as exc:  # interrupted, or the callback failed: tell the call
-            reply, advance = exc, steps.throw
+
+    def perform(step: tuple[Any, ...]) -> Any:
+        if step[0] == WAIT:
+            events = step[1].events
+            assert isinstance(events, ThreadEvents)
+            return events.get(step[2])
+        if callback is not None:
+            callback(step[1])
+        return None
+
+    return drive(steps, perform)

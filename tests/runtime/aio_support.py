@@ -6,10 +6,11 @@ the test's events): a target creates one file to say it has started, or waits fo
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 
 class AioTargets:
@@ -82,3 +83,34 @@ def made(progress: str) -> int:
             return int(source.read())
     except FileNotFoundError:
         return 0
+
+
+TICKS: Final = 200
+
+
+async def ticks_during_a_long_call(release: str) -> tuple[bool, int]:
+    """Await a call that only ends once a ticker task has ticked ``TICKS`` times.
+
+    Returns whether the call was released (``False`` if the loop was blocked: the call
+    then gives up after its limit) and how many ticks there were. Ticks are counted,
+    never timed.
+    """
+    import runtime.aio  # late: worker processes import this module too
+
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0)
+            ticks += 1
+            if ticks == TICKS:
+                with open(release, "w"):  # only a running loop gets here
+                    pass
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        released = await runtime.aio.call(AioTargets, "wait_for_path", [release])
+    finally:
+        ticking.cancel()
+    return released, ticks

@@ -26,7 +26,7 @@ from runtime import (
 )
 from runtime.async_client import DEFAULT_STREAM_BUFFER, ThreadedAsyncClient, async_client_for
 from tests.runtime import aio_support
-from tests.runtime.aio_support import AioTargets
+from tests.runtime.aio_support import TICKS, AioTargets, ticks_during_a_long_call
 from tests.runtime.pool_support import wait_until
 from tests.runtime.support import CounterBinding, SupportBinding
 
@@ -218,27 +218,9 @@ def test_a_slow_consumer_holds_the_producer_back(local: LocalClient) -> None:
 def test_the_event_loop_keeps_running_during_a_long_call(
     local: LocalClient, tmp_path: Path
 ) -> None:
-    release = tmp_path / "release"
-
-    async def main() -> tuple[bool, int]:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0)
-                ticks += 1
-                if ticks == 200:
-                    release.touch()  # only a running loop gets here: the call waits for it
-
-        ticking = asyncio.create_task(ticker())
-        released = await aio.call(AioTargets, "wait_for_path", [str(release)])
-        ticking.cancel()
-        return released, ticks
-
-    released, ticks = asyncio.run(main())
+    released, ticks = asyncio.run(ticks_during_a_long_call(str(tmp_path / "release")))
     assert released is True
-    assert ticks >= 200
+    assert ticks >= TICKS
 
 
 def test_a_stream_error_reaches_the_consumer_after_the_items(local: LocalClient) -> None:

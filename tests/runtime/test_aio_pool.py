@@ -23,7 +23,7 @@ from runtime import CallTimeoutError, PoolClient, PythonError, Ref, RefNotFoundE
 from runtime.async_client import async_client_for
 from runtime.pool.aio import AsyncPoolClient
 from runtime.pool.worker import WINDOW_ITEMS
-from tests.runtime.aio_support import AioTargets, made
+from tests.runtime.aio_support import TICKS, AioTargets, made, ticks_during_a_long_call
 from tests.runtime.pool_support import PoolTargets, closing_pool, session, wait_until
 from tests.runtime.support import CounterBinding
 
@@ -184,26 +184,9 @@ def test_stopping_a_stream_stops_the_worker_generator(
 def test_the_event_loop_keeps_running_during_a_long_pool_call(
     pool: PoolClient, tmp_path: Path
 ) -> None:
-    release = tmp_path / "release"
-
-    async def main() -> tuple[bool, int]:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0)
-                ticks += 1
-                if ticks == 200:
-                    release.touch()  # only a running loop gets here: the call waits for it
-
-        ticking = asyncio.create_task(ticker())
-        released = await aio.call(AioTargets, "wait_for_path", [str(release)])
-        ticking.cancel()
-        return released, ticks
-
-    released, ticks = asyncio.run(main())
-    assert released is True and ticks >= 200
+    released, ticks = asyncio.run(ticks_during_a_long_call(str(tmp_path / "release")))
+    assert released is True
+    assert ticks >= TICKS
 
 
 def test_deadlines_stop_and_replace_the_worker_as_in_the_sync_api(pool: PoolClient) -> None:
