@@ -62,7 +62,16 @@ def drive(
 ) -> T:
     """Run a call path to its result, performing each dispatch it yields (through
     ``client``, else the selected one); stream items go to ``on_item``."""
+    if on_item is None and client is None:
+        return driving.drive(steps, _execute)
     return driving.drive(steps, functools.partial(_perform, on_item=on_item, client=client))
+
+
+def _execute(step: Dispatch | Item) -> Any:
+    """The common step: a plain dispatch through the selected client."""
+    if isinstance(step, Item) or step.decode_item is not None:
+        raise RuntimeError("a call path yielded a stream step outside a stream")
+    return _client(step.session_id).execute(step.tool, step.payload, step.opts)
 
 
 def call(module: object, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:

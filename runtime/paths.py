@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from runtime.bindings import binding_info, class_binding_info
 from runtime.context import check_session_id, clear_auto_session, peek_auto_session
@@ -54,8 +53,7 @@ from runtime.wire import (
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Dispatch:
+class Dispatch(NamedTuple):
     """One dispatch a path asks for. ``decode_item`` is set for a stream dispatch: each
     wire item the client streams back goes through it to the consumer."""
 
@@ -71,8 +69,7 @@ class Dispatch:
         return session_id
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     """An item of a stream path, for its consumer; the driver sends back ``None``."""
 
     value: Any

@@ -152,7 +152,7 @@ def test_a_call_cancelled_midway_raises_at_once_and_leaves_no_ref(
 
 
 @pytest.mark.parametrize("module", [AioTargets, ENDLESS], ids=["binding", "str"])
-@pytest.mark.parametrize("how", ["break", "cancel", "cancel-while-waiting"])
+@pytest.mark.parametrize("how", ["break", "drop", "cancel", "cancel-while-waiting"])
 def test_stopping_a_stream_stops_the_worker_iteration_and_frees_it(
     local: LocalClient, tmp_path: Path, module: object, how: str
 ) -> None:
@@ -163,6 +163,12 @@ def test_stopping_a_stream_stops_the_worker_iteration_and_frees_it(
     reading = asyncio.Event()
 
     async def consume() -> None:
+        if how == "drop":  # no async with: the event loop closes the dropped stream
+            async for item in aio.stream(module, "endless", [str(closed)], **opts):
+                seen.append(item)
+                if item == 2:
+                    break
+            return
         async with aio.stream(module, "endless", [str(closed), gate_arg], **opts) as items:
             async for item in items:
                 seen.append(item)
@@ -176,8 +182,10 @@ def test_stopping_a_stream_stops_the_worker_iteration_and_frees_it(
 
     async def main() -> None:
         task = asyncio.create_task(consume())
-        if how == "break":
+        if how in ("break", "drop"):
             await task
+            # A dropped stream is closed by a task the loop starts: keep the loop running.
+            assert await asyncio.to_thread(wait_until, closed.exists)
             return
         await reading.wait()
         await asyncio.sleep(0)  # let the consumer reach its await
