@@ -101,9 +101,9 @@ def test_thousands_of_tasks_keep_their_own_auto_sessions_and_leak_nothing(
     assert [total for _, _, total in results] == [i % 9 + 1 for i in range(2000)]
     assert all(ref_session == own for ref_session, own, _ in results)
     assert len({own for _, own, _ in results}) == 2000  # one auto-session per task
-    assert len(local.snapshot()) == 2000
-    # Each task's auto-session ended with its task; the next dispatch releases them all.
-    assert runtime.release_ended_sessions() == 2000
+    # Each task's auto-session ended with its task: the dispatches of tasks still running
+    # released some already; this releases the rest, and nothing is left.
+    runtime.release_ended_sessions()
     assert local.snapshot() == {}
 
 
