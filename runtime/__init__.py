@@ -2,7 +2,9 @@
 
 from typing import TYPE_CHECKING, Any
 
+from runtime import aio
 from runtime.adapter import Adapter, unwrap_response
+from runtime.async_client import ThreadedAsyncClient
 from runtime.bindings import BindingInfo, binding_info, is_binding
 from runtime.calls import (
     call,
@@ -20,7 +22,13 @@ from runtime.calls import (
     stream,
     stream_next,
 )
-from runtime.client import RuntimeClient, get_client, set_client, using_client
+from runtime.client import (
+    AsyncRuntimeClient,
+    RuntimeClient,
+    get_client,
+    set_client,
+    using_client,
+)
 from runtime.context import (
     SessionContext,
     clear_auto_session,
@@ -71,6 +79,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "END_OF_STREAM",
     "Adapter",
+    "AsyncRuntimeClient",
     "BindingInfo",
     "BridgeError",
     "CallTimeoutError",
@@ -92,9 +101,11 @@ __all__ = [
     "SessionLimitError",
     "SessionMismatchError",
     "StreamRef",
+    "ThreadedAsyncClient",
     "WireEncodingError",
     "WorkerBusyError",
     "WorkerDiedError",
+    "aio",
     "binding_info",
     "call",
     "call_class",

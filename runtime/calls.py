@@ -1,46 +1,24 @@
-"""The call paths. Each resolves its session ONCE and gives that value to payload and routing."""
+"""The synchronous call paths: each drives its one implementation in :mod:`runtime.paths`.
+
+Every path resolves its session ONCE and gives that value to payload and routing; this
+module only performs the dispatches a path asks for, through the selected client.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from runtime import driving, paths
 from runtime.auto_session import has_ended_sessions, note_dispatch, take_ended_sessions
-from runtime.bindings import binding_info, class_binding_info
 from runtime.client import RuntimeClient, get_client
-from runtime.context import check_session_id, clear_auto_session, peek_auto_session
-from runtime.errors import BridgeError, InvalidRefError, PythonError, SessionMismatchError
-from runtime.options import ensure_session_opt, reject_call_args, split_opts
-from runtime.payloads import (
-    class_payload,
-    dynamic_payload,
-    encode_args,
-    encode_kwargs,
-    function_payload,
-    get_attr_payload,
-    helper_payload,
-    method_payload,
-    module_attr_payload,
-    release_ref_payload,
-    release_session_payload,
-    set_attr_payload,
-    stream_next_payload,
-)
-from runtime.resolve import resolve_session_id
-from runtime.wire import (
-    END_OF_STREAM,
-    TOOL_CALL,
-    TOOL_RELEASE_REF,
-    TOOL_RELEASE_SESSION,
-    TOOL_STREAM,
-    Ref,
-    RefLike,
-    StreamRef,
-    coerce_ref,
-    decode_value,
-    encode_value,
-)
+from runtime.errors import BridgeError
+from runtime.paths import Dispatch, Item, Steps
+from runtime.wire import RefLike
+
+T = TypeVar("T")
 
 
 def _client(session_id: str) -> RuntimeClient:
@@ -52,119 +30,85 @@ def _client(session_id: str) -> RuntimeClient:
     return client
 
 
-def _name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{what} must be a non-empty str, got {value!r}")
-    return value
+def _perform(
+    step: Dispatch | Item,
+    on_item: Callable[[Any], object] | None,
+    client: RuntimeClient | None,
+) -> Any:
+    if isinstance(step, Item):
+        if on_item is None:
+            raise RuntimeError("a call path yielded a stream item outside a stream")
+        on_item(step.value)
+        return None
+    target = client if client is not None else _client(step.session_id)
+    decode_item = step.decode_item
+    if decode_item is None:
+        return target.execute(step.tool, step.payload, step.opts)
+    if on_item is None:
+        raise RuntimeError("a call path asked for a stream outside a stream")
+    consume = on_item
+
+    def on_wire_item(item: Any) -> None:
+        consume(decode_item(item))
+
+    target.execute_stream(step.tool, step.payload, on_wire_item, step.opts)
+    return None
+
+
+def drive(
+    steps: Steps[T],
+    on_item: Callable[[Any], object] | None = None,
+    client: RuntimeClient | None = None,
+) -> T:
+    """Run a call path to its result, performing each dispatch it yields (through
+    ``client``, else the selected one); stream items go to ``on_item``."""
+    if on_item is None and client is None:
+        return driving.drive(steps, _execute)
+    return driving.drive(steps, functools.partial(_perform, on_item=on_item, client=client))
+
+
+def _execute(step: Dispatch | Item) -> Any:
+    """The common step: a plain dispatch through the selected client."""
+    if isinstance(step, Item) or step.decode_item is not None:
+        raise RuntimeError("a call path yielded a stream step outside a stream")
+    return _client(step.session_id).execute(step.tool, step.payload, step.opts)
 
 
 def call(module: object, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:
     """Call ``function`` of a binding's module; a ``str`` module goes to :func:`call_dynamic`."""
-    if isinstance(module, str):
-        return call_dynamic(module, function, args, **opts)
-    binding = binding_info(module)
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    session_id = resolve_session_id(runtime_opts)
-    payload = function_payload(
-        binding,
-        _name(function, "function"),
-        encode_args(args, extra_args),
-        encode_kwargs(kwargs),
-        idempotent,
-        session_id,
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.call(module, function, args, opts))
 
 
 def call_dynamic(module_path: str, function: str, args: Sequence[Any] = (), **opts: Any) -> Any:
     """Call ``function`` of the module at ``module_path`` (no binding needed)."""
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    session_id = resolve_session_id(runtime_opts)
-    payload = dynamic_payload(
-        _name(module_path, "module_path"),
-        _name(function, "function"),
-        encode_args(args, extra_args),
-        encode_kwargs(kwargs),
-        idempotent,
-        session_id,
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.call_dynamic(module_path, function, args, opts))
 
 
 def get_module_attr(module: object, attr: str, **opts: Any) -> Any:
     """Read a module attribute (``math.pi``); ``module`` is a binding or a module path."""
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    reject_call_args("get_module_attr", kwargs, extra_args)
-    session_id = resolve_session_id(runtime_opts)
-    target = _name(module, "module") if isinstance(module, str) else binding_info(module)
-    payload = module_attr_payload(target, _name(attr, "attr"), idempotent, session_id)
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.get_module_attr(module, attr, opts))
 
 
 def call_class(
     module: object, function: str = "__init__", args: Sequence[Any] = (), **opts: Any
 ) -> Any:
     """Construct an instance of a class binding (a ``Ref``), or call a class-level function."""
-    binding = class_binding_info(module)
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    session_id = resolve_session_id(runtime_opts)
-    payload = class_payload(
-        binding,
-        _name(function, "function"),
-        encode_args(args, extra_args),
-        encode_kwargs(kwargs),
-        idempotent,
-        session_id,
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    result = decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
-    if function == "__init__" and not isinstance(result, Ref):
-        raise InvalidRefError(f"constructor of {binding.python_class} returned {result!r}")
-    return result
+    return drive(paths.call_class(module, function, args, opts))
 
 
 def call_method(ref: RefLike, method: str, args: Sequence[Any] = (), **opts: Any) -> Any:
     """Call ``method`` on the object behind ``ref``."""
-    ref = coerce_ref(ref)
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    session_id = resolve_session_id(runtime_opts, ref)
-    payload = method_payload(
-        ref,
-        _name(method, "method"),
-        encode_args(args, extra_args),
-        encode_kwargs(kwargs),
-        idempotent,
-        session_id,
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.call_method(ref, method, args, opts))
 
 
 def get_attr(ref: RefLike, attr: str, **opts: Any) -> Any:
     """Read ``attr`` of the object behind ``ref``."""
-    ref = coerce_ref(ref)
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    reject_call_args("get_attr", kwargs, extra_args)
-    session_id = resolve_session_id(runtime_opts, ref)
-    payload = get_attr_payload(ref, _name(attr, "attr"), idempotent, session_id)
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.get_attr(ref, attr, opts))
 
 
 def set_attr(ref: RefLike, attr: str, value: Any, **opts: Any) -> None:
     """Set ``attr`` of the object behind ``ref`` to ``value`` (JSON-like data or a ref)."""
-    ref = coerce_ref(ref)
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    reject_call_args("set_attr", kwargs, extra_args)
-    session_id = resolve_session_id(runtime_opts, ref)
-    payload = set_attr_payload(
-        ref, _name(attr, "attr"), encode_value(value), idempotent, session_id
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    _client(session_id).execute(TOOL_CALL, payload, routing_opts)
+    drive(paths.set_attr(ref, attr, value, opts))
 
 
 def call_helper(
@@ -177,36 +121,7 @@ def call_helper(
     ``call_helper(name, args, k=v, __runtime__={...})`` is the keyword form with the
     reserved keys of every other path.
     """
-    if opts is None:
-        return _call_helper_keywords(_name(helper, "helper"), args, kw)
-    if kw:
-        raise TypeError(
-            "call_helper: pass helper kwargs either as one mapping or as keywords, not both"
-            " (only the keyword form takes __runtime__)"
-        )
-    if not isinstance(opts, Mapping):
-        raise TypeError(f"call_helper opts must be a mapping, got {type(opts).__name__}")
-    return _call_helper_mapping(_name(helper, "helper"), args, opts)
-
-
-def _call_helper_mapping(helper: str, args: Sequence[Any], helper_kwargs: Mapping[str, Any]) -> Any:
-    # No override can exist here, but the resolver still decides (context > auto-session).
-    session_id = resolve_session_id(None)
-    payload = helper_payload(
-        helper, encode_args(args), encode_kwargs(helper_kwargs), False, session_id
-    )
-    routing_opts = ensure_session_opt(None, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
-
-
-def _call_helper_keywords(helper: str, args: Sequence[Any], opts: Mapping[str, Any]) -> Any:
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    session_id = resolve_session_id(runtime_opts)
-    payload = helper_payload(
-        helper, encode_args(args, extra_args), encode_kwargs(kwargs), idempotent, session_id
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.call_helper(helper, args, opts, kw))
 
 
 def stream(
@@ -221,123 +136,17 @@ def stream(
     A binding streams in one ``execute_stream`` dispatch; a ``str`` module path goes
     through ``call_dynamic`` and then ``stream_next`` until the end.
     """
-    if isinstance(module, str):
-        _stream_dynamic(module, function, args, callback, opts)
-        return
-    binding = binding_info(module)
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    session_id = resolve_session_id(runtime_opts)
-    payload = function_payload(
-        binding,
-        _name(function, "function"),
-        encode_args(args, extra_args),
-        encode_kwargs(kwargs),
-        idempotent,
-        session_id,
-    )
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-
-    def on_item(item: Any) -> None:
-        callback(decode_value(item))
-
-    _client(session_id).execute_stream(TOOL_STREAM, payload, on_item, routing_opts)
-
-
-def _stream_dynamic(
-    module_path: str,
-    function: str,
-    args: Sequence[Any],
-    callback: Callable[[Any], object],
-    opts: Mapping[str, Any],
-) -> None:
-    # Iterates what iter() of the result gives, as the binding form does on the worker.
-    # Only the override is forwarded to later calls; each ref carries its session.
-    runtime_opts = split_opts(opts)[3]
-    result = call_dynamic(module_path, function, args, **opts)
-    if not isinstance(result, Ref):
-        _stream_data(result, callback, runtime_opts)
-        return
-    if isinstance(result, StreamRef):
-        handle = result
-    else:
-        try:
-            handle = call_dynamic("builtins", "iter", [result], __runtime__=runtime_opts)
-        finally:
-            # The iterable itself is no longer needed once iterated, or when it cannot be.
-            with contextlib.suppress(BridgeError):
-                release_ref(result, __runtime__=runtime_opts)
-        if not isinstance(handle, StreamRef):
-            _release_refs_in(handle, runtime_opts)
-            raise InvalidRefError(f"iter() of {result!r} gave {handle!r}, not a stream ref")
-    finished = False
-    try:
-        while (item := stream_next(handle, __runtime__=runtime_opts)) is not END_OF_STREAM:
-            callback(item)
-        finished = True
-    finally:
-        if not finished:
-            # The worker frees exhausted streams itself; free an abandoned one here.
-            with contextlib.suppress(BridgeError):
-                release_ref(handle, __runtime__=runtime_opts)
-
-
-def _stream_data(
-    result: Any, callback: Callable[[Any], object], runtime_opts: Mapping[str, Any] | None
-) -> None:
-    """Stream a result that came back as data, iterating it as ``iter()`` would."""
-    try:
-        items = list(iter(result))
-    except TypeError as exc:
-        # The binding form reports this from the worker: the same error here.
-        raise PythonError.from_exception(exc) from None
-    if isinstance(result, dict):
-        _release_refs_in(list(result.values()), runtime_opts)  # iter() yields only the keys
-    delivered = 0
-    try:
-        for item in items:
-            callback(item)
-            delivered += 1
-    finally:
-        # Items never delivered (the callback raised) must not leave refs behind.
-        _release_refs_in(items[delivered + 1 :], runtime_opts)
-
-
-def _release_refs_in(value: Any, runtime_opts: Mapping[str, Any] | None) -> None:
-    if isinstance(value, Ref):
-        with contextlib.suppress(BridgeError):
-            release_ref(value, __runtime__=runtime_opts)
-    elif isinstance(value, list):
-        for item in value:
-            _release_refs_in(item, runtime_opts)
-    elif isinstance(value, dict):
-        _release_refs_in(list(value.values()), runtime_opts)
+    drive(paths.stream(module, function, args, opts), callback)
 
 
 def stream_next(stream_ref: RefLike, **opts: Any) -> Any:
     """The next item of a stream, or ``END_OF_STREAM`` (the worker then frees the stream)."""
-    stream_ref = coerce_ref(stream_ref)
-    if not isinstance(stream_ref, StreamRef):
-        raise InvalidRefError(f"stream_next needs a StreamRef, got {stream_ref!r}")
-    kwargs, idempotent, extra_args, runtime_opts = split_opts(opts)
-    reject_call_args("stream_next", kwargs, extra_args)
-    if idempotent:
-        # Advancing a stream twice skips an item: a retry would be wrong, so say so.
-        raise TypeError("stream_next is never idempotent: it cannot take idempotent=True")
-    session_id = resolve_session_id(runtime_opts, stream_ref)
-    payload = stream_next_payload(stream_ref, session_id)
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return decode_value(_client(session_id).execute(TOOL_CALL, payload, routing_opts))
+    return drive(paths.stream_next(stream_ref, opts))
 
 
 def release_ref(ref: RefLike, **opts: Any) -> bool:
     """Free the object behind ``ref``; ``False`` if it was already gone."""
-    ref = coerce_ref(ref)
-    kwargs, _idempotent, extra_args, runtime_opts = split_opts(opts)
-    reject_call_args("release_ref", kwargs, extra_args)
-    session_id = resolve_session_id(runtime_opts, ref)
-    payload = release_ref_payload(ref, session_id)
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return bool(_client(session_id).execute(TOOL_RELEASE_REF, payload, routing_opts))
+    return drive(paths.release_ref(ref, opts))
 
 
 def release_session(session_id: str, **opts: Any) -> int:
@@ -346,17 +155,7 @@ def release_session(session_id: str, **opts: Any) -> int:
     The caller names the session explicitly, so it is both payload and routing session;
     a different ``__runtime__`` session would route elsewhere and is refused.
     """
-    kwargs, _idempotent, extra_args, runtime_opts = split_opts(opts)
-    reject_call_args("release_session", kwargs, extra_args)
-    check_session_id(session_id, "release_session(session_id)")
-    override = (runtime_opts or {}).get("session_id")
-    if override is not None and override != session_id:
-        raise SessionMismatchError(
-            f"release_session({session_id!r}) cannot be routed under {override!r}"
-        )
-    payload = release_session_payload(session_id)
-    routing_opts = ensure_session_opt(runtime_opts, session_id)
-    return int(_client(session_id).execute(TOOL_RELEASE_SESSION, payload, routing_opts))
+    return drive(paths.release_session(session_id, opts))
 
 
 def release_auto_session(**opts: Any) -> str | None:
@@ -364,12 +163,7 @@ def release_auto_session(**opts: Any) -> str | None:
 
     Returns ``None`` (and dispatches nothing) when this flow has no auto-session.
     """
-    session_id = peek_auto_session()
-    if session_id is None:
-        return None
-    release_session(session_id, **opts)
-    clear_auto_session()
-    return session_id
+    return drive(paths.release_auto_session(opts))
 
 
 def release_ended_sessions() -> int:
@@ -380,11 +174,9 @@ def release_ended_sessions() -> int:
     """
     ended = take_ended_sessions()
     for session_id, clients in ended:
-        payload = release_session_payload(session_id)
-        routing_opts = ensure_session_opt(None, session_id)
         for client_ref in clients:
             client = client_ref()
             if client is not None:
                 with contextlib.suppress(BridgeError):
-                    client.execute(TOOL_RELEASE_SESSION, payload, routing_opts)
+                    drive(paths.release_ended_session(session_id), client=client)
     return len(ended)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
@@ -27,6 +27,26 @@ class RuntimeClient(Protocol):
         opts: dict[str, Any],
         /,
     ) -> None: ...
+
+
+@runtime_checkable
+class AsyncRuntimeClient(Protocol):
+    """The asyncio twin of :class:`RuntimeClient`, used by :mod:`runtime.aio`.
+
+    ``execute`` is a coroutine returning the wire-encoded result. ``execute_stream``
+    returns an async iterator of wire-encoded items that waits for the worker (the worker
+    waits while the consumer is slow); closing it early (``aclose()``) stops the
+    worker's iteration. Cancelling an awaiting task discards the call's result: nothing
+    it made is left behind. Failures raise the same ``runtime`` errors as the sync client.
+    A sync client offers its native twin as its ``aio`` attribute; any other one is
+    adapted by running it in threads (:class:`runtime.async_client.ThreadedAsyncClient`).
+    """
+
+    async def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any: ...
+
+    def execute_stream(
+        self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /
+    ) -> AsyncIterator[Any]: ...
 
 
 _lock = threading.Lock()

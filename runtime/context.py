@@ -119,6 +119,18 @@ class SessionScope:
                 return
         raise RuntimeError("with_session(...) exited in a flow that did not enter it")
 
+    async def __aenter__(self) -> str:
+        # ``async with`` works too; a task's context is its own, so scopes never mix.
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
     def __call__(self, func: F) -> F:
         # Each call gets its own scope, so a generated id is fresh per call.
         requested = self._requested
@@ -141,6 +153,8 @@ class SessionScope:
 
 def with_session(session_id: str | None = None) -> SessionScope:
     """Set the context session for a block or a decorated function; nests and restores.
+
+    ``with`` and ``async with`` both work; in a coroutine the scope is its task's own.
 
     ``with with_session() as sid:`` generates a fresh id; a bad id raises
     ``InvalidSessionIdError``.

@@ -6,7 +6,6 @@ import atexit
 import math
 import multiprocessing
 import pickle
-import queue
 import threading
 import time
 import weakref
@@ -16,6 +15,7 @@ from typing import Any, Final
 
 from runtime.adapter import Helper, unwrap_response
 from runtime.context import check_session_id
+from runtime.discard import release_wire_refs, wire_refs_in
 from runtime.errors import (
     CallTimeoutError,
     ClientClosedError,
@@ -35,6 +35,7 @@ from runtime.failures import (
     worker_died_error,
 )
 from runtime.pool.affinity import DEFAULT_MAX_IDLE_PINS, HINT, Affinity
+from runtime.pool.aio import AsyncPoolClient
 from runtime.pool.handle import (
     CLOSED,
     DIED,
@@ -42,10 +43,14 @@ from runtime.pool.handle import (
     STARTED,
     UNSENT,
     Call,
+    Event,
+    Events,
+    ThreadEvents,
     WorkerHandle,
     credit_due,
 )
 from runtime.pool.limits import Died, Unsent, check_timeout, deadline_after
+from runtime.pool.steps import DELIVER, WAIT, PoolSteps, drive_sync
 from runtime.pool.worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
 from runtime.registry import (
     DEFAULT_MAX_REFS,
@@ -142,6 +147,7 @@ class PoolClient:
         self._lost = LostSessions()
         self._closed = False
         self._stopped = threading.Event()
+        self._aio: AsyncPoolClient | None = None
         handles: list[WorkerHandle] = []
         try:
             for index in range(workers):
@@ -172,6 +178,15 @@ class PoolClient:
     ) -> None:
         """Run a stream payload; ``callback`` gets each item, in this thread, as it is made."""
         self._run(STREAM, tool, payload, opts, callback)
+
+    @property
+    def aio(self) -> AsyncPoolClient:
+        """This pool's native asyncio client (what ``runtime.aio`` uses): no thread per
+        call, the same routing, deadlines and failure semantics (see runtime.pool.aio)."""
+        twin = self._aio
+        if twin is None:
+            twin = self._aio = AsyncPoolClient(self)
+        return twin
 
     # -- pool state -------------------------------------------------------------------------
 
@@ -222,7 +237,7 @@ class PoolClient:
             if not handle.submit(call):
                 continue  # died meanwhile: it holds nothing any more
             try:
-                response = self._wait(handle, call, deadline, None, limit, stop_on_timeout=False)
+                response = self._wait(handle, call, deadline, limit, stop_on_timeout=False)
             except Died:
                 continue  # died meanwhile: it holds nothing any more
             result[handle.pid] = unwrap_response(response)
@@ -284,6 +299,23 @@ class PoolClient:
         opts: Mapping[str, Any],
         callback: Callable[[Any], None] | None,
     ) -> Any:
+        return drive_sync(self.call_steps(kind, tool, payload, opts, ThreadEvents), callback)
+
+    def call_steps(
+        self,
+        kind: str,
+        tool: str,
+        payload: dict[str, Any],
+        opts: Mapping[str, Any],
+        new_events: Callable[[], Events],
+    ) -> PoolSteps[Any]:
+        """One call, from routing to its decoded response, for the sync or async driver.
+
+        It yields ``(WAIT, call, seconds)`` for the next event of ``call`` (the driver
+        sends it back, or ``None`` after ``seconds``) and ``(DELIVER, item)`` for a
+        stream item (the driver hands it on; what the consumer raises is thrown in).
+        Routing, deadlines, retries and worker deaths are decided here, once for both.
+        """
         if not isinstance(opts, Mapping):
             raise ProtocolError(f"routing opts must be a dict, got {type(opts).__name__}")
         session = opts.get("session_id")
@@ -296,11 +328,12 @@ class PoolClient:
         deadline = deadline_after(timeout)
         attempts = 0
         while True:
-            call = Call(kind, tool, payload, session)
+            call = Call(kind, tool, payload, session, events=new_events())
+            call.on_discard = self._discard_event
             handle = self._submit(call, deadline)
             attempts += 1
             try:
-                response = self._wait(handle, call, deadline, callback, timeout)
+                response = yield from self._waiting(handle, call, deadline, timeout)
             except Unsent as unsent:
                 if self._affinity.mode == HINT:
                     continue  # it never ran: route it again
@@ -348,12 +381,22 @@ class PoolClient:
         handle: WorkerHandle,
         call: Call,
         deadline: float | None,
-        callback: Callable[[Any], None] | None,
         timeout: float | None,
         *,
         stop_on_timeout: bool = True,
     ) -> Any:
-        """The call's response; stream items go to ``callback`` as they arrive.
+        """The call's response, waited for in this thread (see :meth:`_waiting`)."""
+        return drive_sync(self._waiting(handle, call, deadline, timeout, stop_on_timeout), None)
+
+    def _waiting(
+        self,
+        handle: WorkerHandle,
+        call: Call,
+        deadline: float | None,
+        timeout: float | None,
+        stop_on_timeout: bool = True,
+    ) -> PoolSteps[Any]:
+        """The call's response; stream items are yielded to the driver as they arrive.
 
         Raises ``Unsent`` / ``Died`` when the worker died before or while running it.
         """
@@ -367,26 +410,26 @@ class PoolClient:
                 limit = queue_deadline
             remaining = None if limit is None else max(0.0, limit - time.monotonic())
             try:
-                kind, data, size = call.events.get(timeout=remaining)
-            except queue.Empty:
+                event = yield (WAIT, call, remaining)
+            except BaseException:  # the caller was interrupted (or its task cancelled)
+                self._give_up(handle, call)
+                raise
+            if event is None:
                 if limit is queue_deadline:
                     self._give_up(handle, call)
                     raise QueueTimeoutError(
                         f"{describe(call.tool, call.payload)} waited {self._queue_timeout:g}"
                         f" s for {handle.describe()} (queue_timeout) and never ran"
-                    ) from None
-                raise self._timed_out(handle, call, timeout, stop_on_timeout) from None
-            except BaseException:  # the caller was interrupted
-                self._give_up(handle, call)
-                raise
+                    )
+                raise self._timed_out(handle, call, timeout, stop_on_timeout)
+            kind, data, size = event
             if kind == ITEM:
                 call.items += 1
-                if callback is not None:
-                    try:
-                        callback(data)
-                    except BaseException:  # a failing callback stops the stream
-                        self._give_up(handle, call)
-                        raise
+                try:
+                    yield (DELIVER, data)
+                except BaseException:  # a failing (or stopped) consumer stops the stream
+                    self._give_up(handle, call)
+                    raise
                 credit_items, credit_bytes = credit_items + 1, credit_bytes + size
                 if credit_due(credit_items, credit_bytes):
                     handle.credit(call, credit_items, credit_bytes)
@@ -420,9 +463,28 @@ class PoolClient:
         return timeout_error(name, call.session, timeout, handle.describe(), started=started)
 
     def _give_up(self, handle: WorkerHandle, call: Call) -> None:
-        """The caller stops waiting: a queued call never runs, a running stream stops."""
+        """The caller stops waiting: a queued call never runs, a running stream stops, and
+        what the call still sends back is discarded (its refs released)."""
         if handle.abandon(call) == QUEUED and call.counted:
             self._end(handle, call.session, released=False)
+        call.events.drain(self._discard_event)
+
+    def _discard_event(self, event: Event) -> None:
+        """Release the refs an unread item or result carries (see ``Call.on_discard``).
+
+        Runs in the reader thread, which must not wait for a worker: the releases are
+        sent from a thread of their own, only when there is something to release.
+        """
+        kind, data, _size = event
+        if kind == DONE:
+            data = data.get("result") if isinstance(data, dict) and data.get("ok") else None
+        elif kind != ITEM:
+            return
+        refs = wire_refs_in(data)
+        if refs and not self._closed:
+            threading.Thread(
+                target=release_wire_refs, args=(self, refs), name="runtime-pool-discard"
+            ).start()
 
     # -- routing ----------------------------------------------------------------------------
 

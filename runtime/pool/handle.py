@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from runtime.adapter import Helper
 from runtime.errors import ClientClosedError, WireEncodingError, WorkerDiedError
@@ -46,6 +46,46 @@ RUNNING: Final = "running"
 FINISHED: Final = "finished"
 
 Event = tuple[str, Any, int]
+Discard = Callable[[Event], None]
+"""Frees what an event nobody will read carries (the refs in an item or a result)."""
+
+
+class Events(Protocol):
+    """Where a call's events go: a thread waits on them (:class:`ThreadEvents`), or an
+    event loop (``runtime.pool.aio``). ``put`` may be called from any thread."""
+
+    def put(self, event: Event) -> None: ...
+
+    def drain(self, discard: Discard) -> None:
+        """The waiter has gone: hand every unread event, and any later one, to ``discard``."""
+
+
+class ThreadEvents:
+    """A call's events, for a thread that blocks on them."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+
+    def put(self, event: Event) -> None:
+        self._queue.put(event)
+
+    def get(self, timeout: float | None) -> Event | None:
+        """The next event, or ``None`` once ``timeout`` seconds passed without one."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drain(self, discard: Discard) -> None:
+        # Nothing is put once the call is abandoned (checked under the handle's lock).
+        while True:
+            try:
+                discard(self._queue.get_nowait())
+            except queue.Empty:
+                return
+
 
 _REAP_TIMEOUT: Final = 5.0
 
@@ -65,7 +105,9 @@ class Call:
     state: str = QUEUED
     abandoned: bool = False
     items: int = 0
-    events: queue.SimpleQueue[Event] = field(default_factory=queue.SimpleQueue)
+    events: Events = field(default_factory=ThreadEvents)
+    on_discard: Discard | None = None
+    """Frees what arrives for the call once abandoned (a cancelled caller's result)."""
     _data: bytes = b""
 
 
@@ -278,18 +320,25 @@ class WorkerHandle:
                 call.state = FINISHED
                 self._running = following = self._next_call()
         if kind == ITEM:
-            if not call.abandoned:
-                call.events.put((ITEM, data, size))
+            self._hand_over(call, (ITEM, data, size))
             return
         if kind != DONE:
             return
         if call.counted:
             self._on_done(self, call, data, message[3])  # bookkeeping first: the caller sees it
-        if not call.abandoned:
-            call.events.put((DONE, data, 0))
+        self._hand_over(call, (DONE, data, 0))
         if following is not None:
             following.events.put((STARTED, None, 0))
             self._send_bytes(following._data)
+
+    def _hand_over(self, call: Call, event: Event) -> None:
+        """Give ``event`` to its caller, or, once the caller has gone, to ``on_discard``."""
+        with self._lock:  # one decision against abandon(): never put after the caller left
+            if not call.abandoned:
+                call.events.put(event)
+                return
+        if call.on_discard is not None:
+            call.on_discard(event)
 
     def _next_call(self) -> Call | None:
         """Take the next queued call and mark it running (caller holds the lock)."""

@@ -1,10 +1,10 @@
 """The checker catches the bug class when it is put back into the reference runtime.
 
-``runtime/calls.py`` implements every call path correctly and gives no finding. Each mutant
-here breaks ONE call path the way the seed's bridge was broken: the payload builder or the
-routing helper is handed the ambient session, the resolver loses the ref, or routing gets
-the raw override. The checker must flag each mutant inside the broken function, with the
-rule that names the mistake.
+``runtime/paths.py`` implements every call path correctly, once for the synchronous and
+the asyncio API, and gives no finding. Each mutant here breaks ONE call path the way the
+seed's bridge was broken: the payload builder or the routing helper is handed the ambient
+session, the resolver loses the ref, or routing gets the raw override. The checker must
+flag each mutant inside the broken function, with the rule that names the mistake.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from session_lint.engine import lint_source
 from session_lint.fix.api import fix_source
 
-CALLS = Path(__file__).resolve().parents[2] / "runtime" / "calls.py"
+CALLS = Path(__file__).resolve().parents[2] / "runtime" / "paths.py"
 AMBIENT_IMPORT = "from runtime.context import current_session_id\n"
 SINKS = {"execute", "execute_stream"}
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import runtime
+import runtime.aio
 from runtime import Ref, StreamRef
+from runtime.context import peek_auto_session
 from runtime.options import RUNTIME_OPTIONS
 
 CUSTOM_SESSION = "custom_override_session_123"
@@ -142,6 +145,30 @@ class RecordingClient:
         """``(payload session, routing session)`` of every dispatch, in order."""
         return [(d.payload.get("session_id"), d.opts.get("session_id")) for d in self.calls]
 
+    @property
+    def aio(self) -> AsyncRecordingClient:
+        """A native async twin recording into the same list (no threads)."""
+        return AsyncRecordingClient(self)
+
+
+@dataclass
+class AsyncRecordingClient:
+    """The async twin of a :class:`RecordingClient`."""
+
+    sync: RecordingClient
+
+    async def execute(self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /) -> Any:
+        await asyncio.sleep(0)  # a real suspension point, as a real client has
+        return self.sync.execute(tool, payload, opts)
+
+    async def execute_stream(
+        self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /
+    ) -> AsyncIterator[Any]:
+        self.sync.calls.append(Dispatch(tool, copy.deepcopy(payload), dict(opts), streamed=True))
+        for item in self.sync.stream_items:
+            await asyncio.sleep(0)
+            yield item
+
 
 @dataclass
 class Tap:
@@ -180,11 +207,13 @@ class Tap:
 # -- the call paths -------------------------------------------------------------------------
 
 Invoke = Callable[[Ref, dict[str, Any]], object]
+AsyncInvoke = Callable[[Ref, dict[str, Any]], Awaitable[object]]
 
 
 @dataclass(frozen=True)
 class CallPath:
-    """One public call path. ``invoke(ref, opts)`` runs it with ``**opts``.
+    """One public call path. ``invoke(ref, opts)`` runs it with ``**opts``; ``ainvoke`` is
+    the same call through ``runtime.aio`` (a coroutine to await in a task).
 
     ``takes_ref``: the ref's session is a source. ``overridable``: ``__runtime__`` can reach
     the resolver (not so for call_helper's mapping form, which passes it on verbatim).
@@ -192,13 +221,55 @@ class CallPath:
 
     name: str
     invoke: Invoke
+    ainvoke: AsyncInvoke
     takes_ref: bool = False
     overridable: bool = True
     tools: tuple[str, ...] = ("snakebridge.call",)
 
 
+FORMS = ("sync", "async")
+"""The two APIs every path has: ``runtime`` and ``runtime.aio``."""
+
+
+def run_path(
+    path: CallPath,
+    form: str,
+    ref: Ref,
+    opts: dict[str, Any],
+    flows: list[str | None] | None = None,
+) -> str | None:
+    """Run ``path`` in ``form``; return the auto-session of the flow that ran it, if any
+    (also appended to ``flows``, even when the path raises).
+
+    The async form runs in a new task (``asyncio.run``): a task is its own flow, with the
+    caller's context session but an auto-session of its own.
+    """
+    seen = flows if flows is not None else []
+
+    def run() -> str | None:
+        try:
+            path.invoke(ref, opts)
+        finally:
+            seen.append(peek_auto_session())
+        return seen[-1]
+
+    async def in_task() -> str | None:
+        try:
+            await path.ainvoke(ref, opts)
+        finally:
+            seen.append(peek_auto_session())
+        return seen[-1]
+
+    return run() if form == "sync" else asyncio.run(in_task())
+
+
 def _ignore(_item: object) -> None:
     return None
+
+
+async def _drain(stream: runtime.aio.AsyncStream) -> list[Any]:
+    async with stream as items:
+        return [item async for item in items]
 
 
 def _stream_ref(ref: Ref) -> StreamRef:
@@ -206,51 +277,82 @@ def _stream_ref(ref: Ref) -> StreamRef:
 
 
 PATHS: tuple[CallPath, ...] = (
-    CallPath("call", lambda ref, o: runtime.call(TestMathModule, "sqrt", [4], **o)),
-    CallPath("call_dynamic", lambda ref, o: runtime.call_dynamic("math", "sqrt", [4], **o)),
-    CallPath("get_module_attr[str]", lambda ref, o: runtime.get_module_attr("math", "pi", **o)),
+    CallPath(
+        "call",
+        lambda ref, o: runtime.call(TestMathModule, "sqrt", [4], **o),
+        lambda ref, o: runtime.aio.call(TestMathModule, "sqrt", [4], **o),
+    ),
+    CallPath(
+        "call_dynamic",
+        lambda ref, o: runtime.call_dynamic("math", "sqrt", [4], **o),
+        lambda ref, o: runtime.aio.call_dynamic("math", "sqrt", [4], **o),
+    ),
+    CallPath(
+        "get_module_attr[str]",
+        lambda ref, o: runtime.get_module_attr("math", "pi", **o),
+        lambda ref, o: runtime.aio.get_module_attr("math", "pi", **o),
+    ),
     CallPath(
         "get_module_attr[binding]",
         lambda ref, o: runtime.get_module_attr(TestMathModule, "pi", **o),
+        lambda ref, o: runtime.aio.get_module_attr(TestMathModule, "pi", **o),
     ),
     CallPath(
         "call_class",
         lambda ref, o: runtime.call_class(TestClassModule, "__init__", ["x"], **o),
+        lambda ref, o: runtime.aio.call_class(TestClassModule, "__init__", ["x"], **o),
     ),
     CallPath(
         "call_method",
         lambda ref, o: runtime.call_method(ref, "some_method", [], **o),
+        lambda ref, o: runtime.aio.call_method(ref, "some_method", [], **o),
         takes_ref=True,
     ),
-    CallPath("get_attr", lambda ref, o: runtime.get_attr(ref, "name", **o), takes_ref=True),
-    CallPath("set_attr", lambda ref, o: runtime.set_attr(ref, "name", 1, **o), takes_ref=True),
+    CallPath(
+        "get_attr",
+        lambda ref, o: runtime.get_attr(ref, "name", **o),
+        lambda ref, o: runtime.aio.get_attr(ref, "name", **o),
+        takes_ref=True,
+    ),
+    CallPath(
+        "set_attr",
+        lambda ref, o: runtime.set_attr(ref, "name", 1, **o),
+        lambda ref, o: runtime.aio.set_attr(ref, "name", 1, **o),
+        takes_ref=True,
+    ),
     CallPath(
         "call_helper[mapping]",
         lambda ref, o: runtime.call_helper("snakebridge.ping", [], dict(o)),
+        lambda ref, o: runtime.aio.call_helper("snakebridge.ping", [], dict(o)),
         overridable=False,
     ),
     CallPath(
         "call_helper[keywords]",
         lambda ref, o: runtime.call_helper("snakebridge.ping", [], **o),
+        lambda ref, o: runtime.aio.call_helper("snakebridge.ping", [], **o),
     ),
     CallPath(
         "stream[binding]",
         lambda ref, o: runtime.stream(TestMathModule, "iter", [10], _ignore, **o),
+        lambda ref, o: _drain(runtime.aio.stream(TestMathModule, "iter", [10], **o)),
         tools=("snakebridge.stream",),
     ),
     CallPath(
         "stream[str]",
         lambda ref, o: runtime.stream("math", "iter", [10], _ignore, **o),
+        lambda ref, o: _drain(runtime.aio.stream("math", "iter", [10], **o)),
         tools=("snakebridge.call", "snakebridge.call"),
     ),
     CallPath(
         "stream_next",
         lambda ref, o: runtime.stream_next(_stream_ref(ref), **o),
+        lambda ref, o: runtime.aio.stream_next(_stream_ref(ref), **o),
         takes_ref=True,
     ),
     CallPath(
         "release_ref",
         lambda ref, o: runtime.release_ref(ref, **o),
+        lambda ref, o: runtime.aio.release_ref(ref, **o),
         takes_ref=True,
         tools=("snakebridge.release_ref",),
     ),

@@ -19,6 +19,7 @@ import runtime
 from runtime import BridgeError, PoolClient, Ref, RefNotFoundError, SessionMismatchError
 from tests.runtime.pool_support import closing_pool, session
 from tests.runtime.support import (
+    FORMS,
     PATHS,
     PATHS_BY_NAME,
     ROUTING_OPTIONS,
@@ -51,6 +52,7 @@ def pool() -> Iterator[PoolClient]:
         _pool = None
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 @FEW
 @given(
@@ -63,6 +65,7 @@ def pool() -> Iterator[PoolClient]:
 def test_through_the_pool_every_path_sends_the_lattice_session(
     pool: PoolClient,
     path: CallPath,
+    form: str,
     override: str | None,
     extra: dict[str, int],
     ref_session: str | None,
@@ -73,10 +76,11 @@ def test_through_the_pool_every_path_sends_the_lattice_session(
     tap = Tap(pool)
     # The table's targets are partly fictional (``sympy``, ``ref-1``): the workers may
     # answer with an error, which must be a runtime error and never a hang.
+    flows: list[str | None] = []
     with runtime.using_client(tap), contextlib.suppress(BridgeError):
-        invoke(path, opts, ref_session, context)
+        invoke(path, opts, ref_session, context, form, flows)
 
-    expected = lattice(path, override, ref_session, context)
+    expected = lattice(path, override, ref_session, context, flows[0])
     tools = [tool for tool, _, _ in tap.calls]
     assert tools and tools == list(path.tools[: len(tools)])
     for _tool, payload_session, routing in tap.calls:

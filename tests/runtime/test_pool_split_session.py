@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import runtime
-import runtime.calls
+import runtime.paths
 import session_lint
 from runtime import LocalClient, PoolClient, Ref, RefNotFoundError, SessionMismatchError
 from tests.runtime.pool_support import closing_pool, session
@@ -89,7 +89,7 @@ def test_the_checker_flags_the_pre_fix_dispatcher_and_not_the_reference_runtime(
         "    payload = class_payload(binding, encoded_args, encode_kwargs(kwargs), idempotent)"
     )
     assert (finding.code, finding.line) == ("SES002", builder_call + 1)
-    assert session_lint.lint_source(inspect.getsource(runtime.calls), path="runtime/calls.py") == []
+    assert session_lint.lint_source(inspect.getsource(runtime.paths), path="runtime/paths.py") == []
     assert FIXED != PRE_FIX
     assert session_lint.lint_source(FIXED, path="fixed_dispatcher.py") == []
 

@@ -23,7 +23,7 @@ def python_blocks(text: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("title", ["Session lifetime and limits"])
+@pytest.mark.parametrize("title", ["Session lifetime and limits", "asyncio"])
 def test_runtime_snippets_run(title: str) -> None:
     blocks = python_blocks(section(title))
     assert blocks, f"no python snippet under {title!r}"

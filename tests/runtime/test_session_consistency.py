@@ -1,7 +1,8 @@
 """The seed's session-consistency tests, ported: every call path, through a recording client.
 
 Each path must send ONE session: the payload's ``session_id`` and the routing
-``opts["session_id"]`` agree and follow override > ref > context > auto-session.
+``opts["session_id"]`` agree and follow override > ref > context > auto-session. The
+table-driven tests run every path in both forms: ``runtime`` and ``runtime.aio``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from runtime import InvalidSessionIdError, Ref
 from tests.runtime.support import (
     CONTEXT_SESSION,
     CUSTOM_SESSION,
+    FORMS,
     PATHS,
     PATHS_BY_NAME,
     REF_SESSION,
@@ -21,10 +23,18 @@ from tests.runtime.support import (
     TestClassModule,
     TestMathModule,
     make_ref,
+    run_path,
 )
 
 OVERRIDABLE = [path for path in PATHS if path.overridable]
 OVERRIDE = {"__runtime__": {"session_id": CUSTOM_SESSION}}
+
+
+@pytest.fixture(params=FORMS)
+def form(request: pytest.FixtureRequest) -> str:
+    """``"sync"`` or ``"async"``: which API runs the path."""
+    name: str = request.param
+    return name
 
 
 def assert_all_sent_under(recorder: RecordingClient, path: CallPath, session_id: str) -> None:
@@ -33,43 +43,46 @@ def assert_all_sent_under(recorder: RecordingClient, path: CallPath, session_id:
 
 
 @pytest.mark.parametrize("path", OVERRIDABLE, ids=lambda p: p.name)
-def test_override_is_payload_and_routing_session(path: CallPath, recorder: RecordingClient) -> None:
+def test_override_is_payload_and_routing_session(
+    path: CallPath, form: str, recorder: RecordingClient
+) -> None:
     """``__runtime__={"session_id": X}`` wins over ref, context and auto-session."""
     with runtime.with_session(CONTEXT_SESSION):
-        path.invoke(make_ref(), OVERRIDE)
+        run_path(path, form, make_ref(), OVERRIDE)
     assert_all_sent_under(recorder, path, CUSTOM_SESSION)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
-def test_without_override_uses_context_session(path: CallPath, recorder: RecordingClient) -> None:
+def test_without_override_uses_context_session(
+    path: CallPath, form: str, recorder: RecordingClient
+) -> None:
     with runtime.with_session(CONTEXT_SESSION):
-        path.invoke(make_ref(None), {})
+        run_path(path, form, make_ref(None), {})
     assert_all_sent_under(recorder, path, CONTEXT_SESSION)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 def test_without_any_source_uses_this_flows_auto_session(
-    path: CallPath, recorder: RecordingClient
+    path: CallPath, form: str, recorder: RecordingClient
 ) -> None:
-    path.invoke(make_ref(None), {})
-    auto = runtime.current_session_id()
-    assert auto.startswith("auto_")
+    auto = run_path(path, form, make_ref(None), {})
+    assert auto is not None and auto.startswith("auto_")
     assert_all_sent_under(recorder, path, auto)
 
 
 @pytest.mark.parametrize("path", [p for p in PATHS if p.takes_ref], ids=lambda p: p.name)
-def test_ref_session_beats_context(path: CallPath, recorder: RecordingClient) -> None:
+def test_ref_session_beats_context(path: CallPath, form: str, recorder: RecordingClient) -> None:
     with runtime.with_session(CONTEXT_SESSION):
-        path.invoke(make_ref(REF_SESSION), {})
+        run_path(path, form, make_ref(REF_SESSION), {})
     assert_all_sent_under(recorder, path, REF_SESSION)
 
 
 @pytest.mark.parametrize("path", OVERRIDABLE, ids=lambda p: p.name)
 def test_invalid_override_raises_and_dispatches_nothing(
-    path: CallPath, recorder: RecordingClient
+    path: CallPath, form: str, recorder: RecordingClient
 ) -> None:
     with pytest.raises(InvalidSessionIdError) as info:
-        path.invoke(make_ref(), {"__runtime__": {"session_id": ""}})
+        run_path(path, form, make_ref(), {"__runtime__": {"session_id": ""}})
     assert info.value.source == "__runtime__['session_id']"
     assert recorder.calls == []
 

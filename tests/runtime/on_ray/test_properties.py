@@ -11,7 +11,7 @@ from hypothesis import settings
 
 from tests.runtime import test_pool_properties as pool_properties
 from tests.runtime.on_ray.support import closing_ray
-from tests.runtime.support import PATHS, CallPath
+from tests.runtime.support import FORMS, PATHS, CallPath
 from tests.runtime.test_local_client_machine import LIMIT, LocalClientMachine
 
 pytest.importorskip("ray", reason='Ray is not installed: pip install "session-lint[ray]"')
@@ -28,10 +28,13 @@ def ray_pool(ray_cluster: str) -> Iterator[Any]:
         _client = None
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
-def test_through_ray_every_path_sends_the_lattice_session(ray_pool: Any, path: CallPath) -> None:
+def test_through_ray_every_path_sends_the_lattice_session(
+    ray_pool: Any, path: CallPath, form: str
+) -> None:
     pool_properties.test_through_the_pool_every_path_sends_the_lattice_session(
-        pool=ray_pool, path=path
+        pool=ray_pool, path=path, form=form
     )
 
 
