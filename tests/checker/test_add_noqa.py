@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from tests.checker.cli_support import BUGGY, flake8, session_lint
@@ -56,6 +57,11 @@ EXPECTED_CHANGES = {
     28: '        {"session_id": current_session_id()},  # noqa: SES001',
     35: '        1}"""}, {})  # noqa: SES001',
 }
+if sys.version_info >= (3, 12):
+    # PEP 701: a multi-line f-string's replacement field is code, its line ends with an NL
+    # token, and flake8 (like our noqa) searches that line alone, where a comment is allowed
+    del EXPECTED_CHANGES[35]
+    EXPECTED_CHANGES[34] = LEGACY.splitlines()[33] + "  # noqa: SES001"
 
 
 def test_add_noqa_silences_every_finding_and_changes_nothing_else(tmp_path: Path) -> None:
