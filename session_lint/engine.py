@@ -8,10 +8,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import DEFAULT_CONFIG, Config
+from session_lint.core.checks import Finding
 from session_lint.fix.planner import Planner
 from session_lint.fix.text_edits import TextEdits
 from session_lint.flow.analysis import Analysis, analyse
-from session_lint.flow.dispatch import Finding
 from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.prefilter import prefilter_for
 from session_lint.registry import enabled_codes, rule_for

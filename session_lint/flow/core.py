@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from session_lint.flow import dispatch
-from session_lint.flow.index import FunctionInfo, ModuleIndex
-from session_lint.flow.names import Names, string_value
-from session_lint.flow.values import (
+from session_lint.core.values import (
     OVERRIDE_MARK,
     TOP,
     Items,
@@ -24,6 +21,9 @@ from session_lint.flow.values import (
     Value,
     Via,
 )
+from session_lint.flow import dispatch
+from session_lint.flow.index import FunctionInfo, ModuleIndex
+from session_lint.flow.names import Names, string_value
 from session_lint.flow.walk import code_children
 
 State = dict[str, Value]
