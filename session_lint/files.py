@@ -1,5 +1,5 @@
-"""Which files a run checks, and reading them: folders walked for Python files, explicit
-files always; anything that cannot be listed or read is reported, never a crash."""
+"""Which files a run checks, and reading them: folders walked for Python and Elixir files,
+explicit files always; anything that cannot be listed or read is reported, never a crash."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+ELIXIR_SUFFIXES = (".ex", ".exs")
+SOURCE_SUFFIXES = PYTHON_SUFFIXES + ELIXIR_SUFFIXES
 _SKIPPED_FOLDERS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".tox", ".nox", "node_modules"})
 
 
@@ -68,7 +70,7 @@ def _walk(
         )
         for name in sorted(files):
             path = base / name
-            if name.endswith(PYTHON_SUFFIXES) and not _excluded(path, patterns, root):
+            if name.endswith(SOURCE_SUFFIXES) and not _excluded(path, patterns, root):
                 yield path
 
 
@@ -98,7 +100,8 @@ def discover(
     root: Path | None = None,
     problems: dict[str, str] | None = None,
 ) -> list[Path]:
-    """The files to check, in a stable order. Folders are walked for ``.py``/``.pyi`` files,
+    """The files to check, in a stable order. Folders are walked for ``.py``/``.pyi`` and
+    ``.ex``/``.exs`` files,
     skipping hidden folders, virtualenvs and ``exclude`` globs (matched against the path
     relative to ``root``, its name and each of its parts, as flake8 does); a file named
     explicitly is checked whatever its suffix unless excluded. A folder that cannot be

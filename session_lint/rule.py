@@ -99,7 +99,8 @@ class Rule:
         if cls.VALID:
             parts += ["## Use instead", "", "```python", cls.VALID[0].code.rstrip(), "```", ""]
         parts += ["## Fix safety", "", tail.strip(), ""]
-        parts += ["## Elixir", "", _ELIXIR_NOTE, ""]
+        if cls.CODE != "SES000":
+            parts += ["## Elixir", "", _ELIXIR_NOTE, ""]
         if not cls.DEFAULT_ENABLED:
             parts += ["## Selection", "", f"Opt-in: enable it with `--select {cls.CODE}`.", ""]
         return "\n".join(parts)
