@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import tree_sitter
 import tree_sitter_elixir
 
-MAX_BYTES = 10_000_000
+MAX_BYTES = 4 * 1024 * 1024  # the bound the Python front end keeps too
 # the evaluator recurses along the tree; deeper nesting than this is not real code
 MAX_DEPTH = 400
 

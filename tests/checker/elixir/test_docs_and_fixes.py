@@ -1,0 +1,66 @@
+"""The README's Elixir configuration works as written; Elixir gets diagnostics, no fix."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from tests.checker.cli_support import ROOT, session_lint
+from tests.checker.elixir.support import ELIXIR_FIXTURES
+
+_ALIASED = """defmodule App.Runtime do
+  alias SnakeBridge.SessionContext
+
+  def call(tool, runtime_opts) do
+    session_id = SessionContext.current_session_id()
+    Client.run(tool, %{"session_id" => session_id}, ensure_session_opt(runtime_opts, session_id))
+  end
+end
+"""
+
+
+def _readme_elixir_config() -> str:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- elixir-config -->\n```toml\n(.*?)```", readme, re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_readme_elixir_configuration_is_honoured(tmp_path: Path) -> None:
+    (tmp_path / "mix.exs").write_text("defmodule App.MixProject do\nend\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "runtime.ex").write_text(_ALIASED)
+    unconfigured = session_lint("lib", cwd=tmp_path)
+    assert unconfigured.returncode == 0, unconfigured.stdout  # `run` is not a default sink
+    (tmp_path / "pyproject.toml").write_text(_readme_elixir_config())
+    configured = session_lint("--format", "json", "lib", cwd=tmp_path)
+    found = json.loads(configured.stdout)
+    assert [(d["line"], d["code"]) for d in found] == [(5, "SES001")]
+    assert "`SessionContext.current_session_id()`" not in found[0]["message"]
+
+
+def test_explain_says_no_fix_is_offered_for_elixir() -> None:
+    for code in ("SES001", "SES002", "SES004"):
+        text = session_lint("--explain", code).stdout
+        assert "## Elixir" in text and "No automatic fix is offered for Elixir" in text
+
+
+def test_fix_leaves_elixir_files_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "runtime.ex"
+    shutil.copy(ELIXIR_FIXTURES / "seed" / "runtime_before.ex", target)
+    before = target.read_bytes()
+    result = session_lint("--fix", "--unsafe-fixes", str(target), cwd=tmp_path)
+    assert target.read_bytes() == before
+    assert result.returncode == 1 and ": SES002 " in result.stdout
+    assert "[*]" not in result.stdout  # no diagnostic claims a fix
+
+
+def test_elixir_messages_are_spelt_for_elixir(tmp_path: Path) -> None:
+    name = "SES002_ambient_builder_not_overridden.ex"
+    shutil.copy(ELIXIR_FIXTURES / "rules" / name, tmp_path / name)
+    result = session_lint(name, cwd=tmp_path)
+    lines = [line for line in result.stdout.splitlines() if ": SES002 " in line]
+    assert lines and all('Map.put("session_id", session_id)' in line for line in lines)
+    assert not any('payload["session_id"]' in line for line in lines)
