@@ -63,3 +63,11 @@ def test_bad_files_through_the_cli_are_ses000_without_a_traceback(tmp_path: Path
     lines = [line for line in result.stdout.splitlines() if ": SES" in line]
     assert len(lines) == len(BAD) and all(": SES000 " in line for line in lines)
     assert result.returncode == 1
+
+
+def test_the_byte_prefilter_skips_elixir_files_that_cannot_hold_a_finding() -> None:
+    # broken syntax would be SES000 if parsed: no sink name means it is never parsed
+    assert lint_source(b"defmodule A do\n  def f(opts do\n", path="skip.ex") == []
+    assert [d.code for d in lint_source(b"execute current_session_id\ndef f( do", path="a.ex")] == [
+        "SES000"
+    ]
