@@ -60,7 +60,19 @@ def test_fix_leaves_elixir_files_untouched(tmp_path: Path) -> None:
 def test_elixir_messages_are_spelt_for_elixir(tmp_path: Path) -> None:
     name = "SES002_ambient_builder_not_overridden.ex"
     shutil.copy(ELIXIR_FIXTURES / "rules" / name, tmp_path / name)
-    result = session_lint(name, cwd=tmp_path)
+    result = session_lint("--output-format", "concise", name, cwd=tmp_path)
     lines = [line for line in result.stdout.splitlines() if ": SES002 " in line]
     assert lines and all('Map.put("session_id", session_id)' in line for line in lines)
     assert not any('payload["session_id"]' in line for line in lines)
+
+
+def test_add_noqa_suppresses_elixir_findings_and_keeps_the_file_valid(tmp_path: Path) -> None:
+    from session_lint.elixir.parsing import parse_elixir
+
+    target = tmp_path / "runtime.ex"
+    shutil.copy(ELIXIR_FIXTURES / "seed" / "runtime_before.ex", target)
+    assert session_lint("runtime.ex", cwd=tmp_path).returncode == 1
+    session_lint("--add-noqa", "runtime.ex", cwd=tmp_path)
+    assert session_lint("runtime.ex", cwd=tmp_path).returncode == 0
+    parse_elixir(target.read_bytes())  # still parses: comments went after the code
+    assert target.read_text().count("# noqa: SES00") == 13

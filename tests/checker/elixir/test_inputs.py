@@ -58,7 +58,7 @@ def test_the_code_is_never_run(tmp_path: Path) -> None:
 def test_bad_files_through_the_cli_are_ses000_without_a_traceback(tmp_path: Path) -> None:
     for name, data in BAD.items():
         (tmp_path / f"{name.replace(' ', '_')}.ex").write_bytes(data)
-    result = session_lint(str(tmp_path), cwd=tmp_path)
+    result = session_lint("--output-format", "concise", str(tmp_path), cwd=tmp_path)
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stdout.splitlines() if ": SES" in line]
     assert len(lines) == len(BAD) and all(": SES000 " in line for line in lines)
