@@ -76,3 +76,13 @@ def test_add_noqa_suppresses_elixir_findings_and_keeps_the_file_valid(tmp_path: 
     assert session_lint("runtime.ex", cwd=tmp_path).returncode == 0
     parse_elixir(target.read_bytes())  # still parses: comments went after the code
     assert target.read_text().count("# noqa: SES00") == 13
+
+
+def test_json_and_sarif_carry_no_fix_for_elixir(tmp_path: Path) -> None:
+    name = "SES004_resolver_drops_override.ex"
+    shutil.copy(ELIXIR_FIXTURES / "rules" / name, tmp_path / name)
+    rows = json.loads(session_lint("--output-format", "json", name, cwd=tmp_path).stdout)
+    assert rows and all(row["code"] == "SES004" and row["fix"] is None for row in rows)
+    sarif = json.loads(session_lint("--output-format", "sarif", name, cwd=tmp_path).stdout)
+    results = sarif["runs"][0]["results"]
+    assert len(results) == len(rows) and not any(result.get("fixes") for result in results)
