@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from session_lint.elixir import is_elixir_path
 from session_lint.files import Unreadable, read_source
 from session_lint.fix.write import write_atomically
 from session_lint.noqa import NOQA, line_ranges, physical_lines, suppressed_codes
@@ -28,10 +29,16 @@ class AddNoqaOutcome:
     failures: list[str] = field(default_factory=list)
 
 
-def add_noqa_to_text(text: str, diagnostics: Iterable[Diagnostic]) -> tuple[str, int]:
-    """``text`` with a noqa comment covering each diagnostic; the number of lines changed."""
+def add_noqa_to_text(
+    text: str,
+    diagnostics: Iterable[Diagnostic],
+    ranges: dict[int, tuple[int, int]] | None = None,
+) -> tuple[str, int]:
+    """``text`` with a noqa comment covering each diagnostic; the number of lines changed.
+    ``ranges`` as for ``noqa.filter_noqa``: Python's joined lines unless given."""
     lines = physical_lines(text)
-    ranges = line_ranges("".join(line.rstrip("\r\n") + "\n" for line in lines))
+    if ranges is None:
+        ranges = line_ranges("".join(line.rstrip("\r\n") + "\n" for line in lines))
     wanted: dict[int, set[str]] = {}
     for d in diagnostics:
         if d.code == "SES000" or not 0 < d.line <= len(lines):
@@ -77,7 +84,9 @@ def add_noqa(diagnostics: Iterable[Diagnostic]) -> AddNoqaOutcome:
             text = before.decode(encoding)
             if "\r" in text.replace("\r\n", ""):
                 raise ValueError("its lines end in a lone CR, which flake8 reads differently")
-            after, changed = add_noqa_to_text(text, found)
+            # Elixir: the finding's own line holds its comment, as the Elixir front end reads it
+            ranges: dict[int, tuple[int, int]] | None = {} if is_elixir_path(path) else None
+            after, changed = add_noqa_to_text(text, found, ranges)
             if not changed:
                 continue
             data = after.encode(encoding)

@@ -1,12 +1,11 @@
 """Which files a run checks, as ruff finds them.
 
-Folders are walked for ``.py``/``.pyi`` files, skipping what git ignores (unless
-``respect-gitignore = false``), what the folder's configuration excludes (ruff's default
-excludes unless ``exclude`` replaces them, plus ``extend-exclude``), virtualenvs and
-symlinked folders. A path named explicitly is checked whatever its suffix, unless
-excluded. Nothing stops the walk: a missing path and a folder that cannot be listed are
-recorded, and every other path is still checked.
-"""
+Folders are walked for ``.py``/``.pyi`` and ``.ex``/``.exs`` files, skipping what git
+ignores (unless ``respect-gitignore = false``), what the folder's configuration excludes
+(ruff's default excludes unless ``exclude`` replaces them, plus ``extend-exclude``),
+virtualenvs and symlinked folders. A path named explicitly is checked whatever its suffix,
+unless excluded. Nothing stops the walk: a missing path and a folder that cannot be listed
+are recorded, and every other path is still checked."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from session_lint.config import Config
-from session_lint.files import PYTHON_SUFFIXES
+from session_lint.files import SOURCE_SUFFIXES
 from session_lint.gitignore import GitIgnore
 from session_lint.settings import Resolved, Settings, absolute_path
 
@@ -83,7 +82,7 @@ def _walk(
             and not _exists(base / name / "pyvenv.cfg")
         )
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES) and not _skipped(
+            if name.endswith(SOURCE_SUFFIXES) and not _skipped(
                 absolute / name, resolved, gitignore, is_folder=False
             ):
                 yield str(base / name), resolved.for_file(absolute / name)

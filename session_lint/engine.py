@@ -8,10 +8,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import DEFAULT_CONFIG, Config
+from session_lint.core.checks import Finding
+from session_lint.elixir import is_elixir_path
 from session_lint.fix.planner import Planner
 from session_lint.fix.text_edits import TextEdits
 from session_lint.flow.analysis import Analysis, analyse
-from session_lint.flow.dispatch import Finding
 from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.prefilter import prefilter_for
 from session_lint.registry import enabled_codes, rule_for
@@ -67,6 +68,10 @@ def check_source(
     config = config or DEFAULT_CONFIG
     if not prefilter_for(config).may_find(source):
         return SourceResult([], 0)
+    if is_elixir_path(path):
+        from session_lint.elixir.analysis import check_elixir
+
+        return SourceResult(*check_elixir(source, path, config, honour_noqa=honour_noqa))
     module = parse(source, path)
     if isinstance(module, Diagnostic):
         return SourceResult([module], 0)

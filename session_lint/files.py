@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+ELIXIR_SUFFIXES = (".ex", ".exs")
+SOURCE_SUFFIXES = PYTHON_SUFFIXES + ELIXIR_SUFFIXES
 
 
 class PathNotFound(Exception):

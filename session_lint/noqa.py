@@ -79,11 +79,18 @@ def _suppressed(diagnostic: Diagnostic, codes: frozenset[str] | None) -> bool:
     )
 
 
-def filter_noqa(diagnostics: Sequence[Diagnostic], lines: Sequence[str]) -> list[Diagnostic]:
-    """The diagnostics that no ``# noqa`` comment on their line suppresses."""
+def filter_noqa(
+    diagnostics: Sequence[Diagnostic],
+    lines: Sequence[str],
+    ranges: dict[int, tuple[int, int]] | None = None,
+) -> list[Diagnostic]:
+    """The diagnostics that no ``# noqa`` comment on their line suppresses. ``ranges``
+    (see ``line_ranges``) defaults to the lines Python's tokens join; a front end for
+    another language passes its own (``{}``: every line stands alone)."""
     if not any("noqa" in line.lower() for line in lines):
         return list(diagnostics)
-    ranges = line_ranges("".join(line.rstrip("\r\n") + "\n" for line in lines))
+    if ranges is None:
+        ranges = line_ranges("".join(line.rstrip("\r\n") + "\n" for line in lines))
     return [
         d
         for d in diagnostics

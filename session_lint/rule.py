@@ -35,12 +35,23 @@ class Invalid:
     expected_fix: str | None = None
 
 
+_ELIXIR_NOTE = (
+    "Elixir files (`.ex`, `.exs`) are checked by the same rule with the same configuration "
+    "keys. No automatic fix is offered for Elixir: the diagnostic says what to change "
+    "(resolve once with `resolve_session_id(runtime_opts)`, pipe "
+    '`|> Map.put("session_id", session_id)` after the builder and route with '
+    "`ensure_session_opt(runtime_opts, session_id)`)."
+)
+
+
 class Rule:
     """Base class of every rule. Subclasses are registered on definition."""
 
     CODE: ClassVar[str]
     NAME: ClassVar[str]
     MESSAGE: ClassVar[str]
+    # the message as Elixir code spells it, where the Python spelling would mislead
+    ELIXIR_MESSAGE: ClassVar[str | None] = None
     FIX: ClassVar[FixAvailability] = "never"
     FIX_TITLE: ClassVar[str] = ""
     DEFAULT_ENABLED: ClassVar[bool] = True
@@ -66,8 +77,9 @@ class Rule:
         Rule.registry[cls.CODE] = cls
 
     @classmethod
-    def message(cls, **details: str) -> str:
-        return cls.MESSAGE.format(**details)
+    def message(cls, language: str = "python", **details: str) -> str:
+        template = cls.ELIXIR_MESSAGE if language == "elixir" and cls.ELIXIR_MESSAGE else None
+        return (template or cls.MESSAGE).format(**details)
 
     @classmethod
     def summary(cls) -> str:
@@ -87,6 +99,8 @@ class Rule:
         if cls.VALID:
             parts += ["## Use instead", "", "```python", cls.VALID[0].code.rstrip(), "```", ""]
         parts += ["## Fix safety", "", tail.strip(), ""]
+        if cls.CODE != "SES000":
+            parts += ["## Elixir", "", _ELIXIR_NOTE, ""]
         if not cls.DEFAULT_ENABLED:
             parts += ["## Selection", "", f"Opt-in: enable it with `--select {cls.CODE}`.", ""]
         return "\n".join(parts)

@@ -10,6 +10,7 @@ from typing import TypeVar
 import libcst as cst
 
 from session_lint.config import DEFAULT_CONFIG, Config
+from session_lint.elixir import is_elixir_path
 from session_lint.engine import check_module, parse
 from session_lint.fix.edits import apply_edits
 from session_lint.fix.planner import Planner
@@ -61,6 +62,8 @@ def _fix(
     source: Source, path: str, config: Config | None, unsafe: bool, applied: Counter[str]
 ) -> tuple[Source, str | None]:
     config = config or DEFAULT_CONFIG
+    if is_elixir_path(path):
+        return source, None  # no fix is offered for Elixir: its diagnostics say what to change
     allowed: Collection[Applicability] = (
         (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
     )

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from session_lint.core.checks import DispatchSite, Finding
 from session_lint.fix.edits import Edits
 from session_lint.fix.naming import ResolverName, resolver_name
 from session_lint.fix.tree import Block, Tree, bound_once, walk
-from session_lint.flow.dispatch import DispatchSite, Finding
 from session_lint.flow.index import ModuleIndex
 from session_lint.flow.interpreter import string_value
 from session_lint.flow.names import Names
@@ -220,7 +220,7 @@ class Planner:
         config = self.module.config_for_parsing
         done: list[Finding] = []
         for finding in plan.targets:
-            node = finding.node
+            node: cst.CSTNode = finding.node
             if node not in nodes:
                 continue
             if node is reuse:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from session_lint.config import Config
-from session_lint.flow.dispatch import Finding
+from session_lint.core.checks import Finding
+from session_lint.core.values import Mapping, Session, Via
 from session_lint.flow.index import FunctionInfo, ModuleIndex, build_index
 from session_lint.flow.interpreter import Interpreter, ModuleContext
 from session_lint.flow.names import Names
 from session_lint.flow.summaries import Summaries
-from session_lint.flow.values import Mapping, Session, Via
 from session_lint.rules import AmbientPayloadBuilder
 
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from session_lint.flow import dispatch
-from session_lint.flow.classes import (
-    default_factory,
-    field_default,
-    find_member,
-    is_record_class,
-    record_fields,
-)
-from session_lint.flow.core import EvaluatorBase, State, _names_in, value_of
-from session_lint.flow.index import FunctionInfo
-from session_lint.flow.values import (
+from session_lint.core.values import (
     TOP,
     Callee,
     Mapping,
@@ -27,6 +17,16 @@ from session_lint.flow.values import (
     Value,
     Via,
 )
+from session_lint.flow import dispatch
+from session_lint.flow.classes import (
+    default_factory,
+    field_default,
+    find_member,
+    is_record_class,
+    record_fields,
+)
+from session_lint.flow.core import EvaluatorBase, State, _names_in, value_of
+from session_lint.flow.index import FunctionInfo
 
 _PARTIAL = frozenset({"functools.partial", "partial"})
 _COPIES = frozenset({"dict", "copy.copy", "copy.deepcopy"})

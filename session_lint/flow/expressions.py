@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from session_lint.flow.calls import CallEvaluator
-from session_lint.flow.core import State, join, value_of
-from session_lint.flow.values import (
+from session_lint.core.values import (
     TOP,
     Callee,
     Fixed,
@@ -20,6 +18,8 @@ from session_lint.flow.values import (
     Value,
     Via,
 )
+from session_lint.flow.calls import CallEvaluator
+from session_lint.flow.core import State, join, value_of
 from session_lint.flow.walk import code_children
 
 

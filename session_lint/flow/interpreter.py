@@ -12,6 +12,16 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from session_lint.core.values import (
+    OVERRIDE_MARK,
+    TOP,
+    Mapping,
+    Origin,
+    RefParameter,
+    Session,
+    Slot,
+    Value,
+)
 from session_lint.flow.core import (
     MAX_PATHS,
     ModuleContext,
@@ -22,16 +32,6 @@ from session_lint.flow.core import (
 )
 from session_lint.flow.names import string_value
 from session_lint.flow.statements import StatementExecutor
-from session_lint.flow.values import (
-    OVERRIDE_MARK,
-    TOP,
-    Mapping,
-    Origin,
-    RefParameter,
-    Session,
-    Slot,
-    Value,
-)
 
 __all__ = ["MAX_PATHS", "Interpreter", "ModuleContext", "State", "join", "string_value", "value_of"]
 

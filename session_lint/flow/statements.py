@@ -6,9 +6,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from session_lint.flow.core import LoopFrame, State, _dedupe, _names_in
-from session_lint.flow.expressions import ExpressionEvaluator
-from session_lint.flow.values import (
+from session_lint.core.values import (
     TOP,
     Callee,
     Fixed,
@@ -18,6 +16,8 @@ from session_lint.flow.values import (
     Slot,
     Value,
 )
+from session_lint.flow.core import LoopFrame, State, _dedupe, _names_in
+from session_lint.flow.expressions import ExpressionEvaluator
 from session_lint.flow.work import WORK
 
 

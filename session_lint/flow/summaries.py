@@ -7,9 +7,9 @@ parameters: each is summarised once per module and instantiated at every call.
 
 from __future__ import annotations
 
+from session_lint.core.values import TOP, Value
 from session_lint.flow.index import FunctionInfo
 from session_lint.flow.interpreter import Interpreter, ModuleContext, join
-from session_lint.flow.values import TOP, Value
 
 
 class Summaries:

@@ -41,6 +41,11 @@ class AmbientBuilderNotOverridden(Rule):
         "payload from `{builder}()` carries the ambient session; set "
         '`payload["{key}"]` to the session resolved once with `{resolver}(...)` before dispatching'
     )
+    ELIXIR_MESSAGE = (
+        "payload from `{builder}()` carries the ambient session; pipe it into "
+        '`Map.put("{key}", session_id)` with the session resolved once by `{resolver}(...)` '
+        "before dispatching"
+    )
     VALID = (
         Valid(
             "from runtime import current_session_id, resolve_session_id\n"

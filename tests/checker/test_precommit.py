@@ -35,7 +35,10 @@ def test_hook_definitions() -> None:
     assert hooks["session-lint"]["entry"] == "session-lint"
     assert hooks["session-lint-fix"]["entry"] == "session-lint --fix --exit-non-zero-on-fix"
     for hook in hooks.values():
-        assert hook["language"] == "python" and hook["types"] == ["python"]
+        assert hook["language"] == "python"
+    # Elixir files are checked; only Python files have fixes to apply
+    assert hooks["session-lint"]["types_or"] == ["python", "elixir"]
+    assert hooks["session-lint-fix"]["types"] == ["python"]
 
 
 @pytest.fixture(scope="module")

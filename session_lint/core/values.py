@@ -1,11 +1,17 @@
-"""Abstract values tracked per path: sessions, mappings that may carry one, refs."""
+"""Abstract values tracked per path: sessions, mappings that may carry one, refs.
+
+Language-neutral: both front ends (Python through libcst, Elixir through tree-sitter)
+evaluate their syntax into these values. A ``Node`` is the front end's own syntax node,
+kept only to report at and to compare by identity.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
-import libcst as cst
+Node: TypeAlias = Any  # a libcst or tree-sitter node; the core never looks inside one
 
 
 class Origin(enum.Enum):
@@ -30,7 +36,7 @@ class Via(enum.Enum):
 class Session:
     origin: Origin
     key: str  # identity: resolver argument text, parameter name or expression text
-    node: cst.CSTNode | None = None  # where to report it
+    node: Node | None = None  # where to report it
     via: Via = Via.READ
     missing: tuple[str, ...] = ()  # RESOLVED: overrides and refs in scope not passed
 
@@ -96,8 +102,8 @@ class Callee:
     `send = client.execute`) or a `functools.partial` of one with the arguments it binds
     first. Calling it is calling ``func`` with ``args`` (valued ``values``) in front."""
 
-    func: cst.BaseExpression
-    args: tuple[cst.Arg, ...] = ()
+    func: Node
+    args: tuple[Node, ...] = ()
     values: tuple[Value, ...] = ()
 
 
@@ -107,6 +113,7 @@ class Unknown(enum.Enum):
 
 TOP = Unknown.TOP
 
-OVERRIDE_MARK = "\0"  # state key prefix (no Python name has it) remembering an override
+# state key prefix remembering an override: no Python or Elixir name has it
+OVERRIDE_MARK = "\0"
 
 Value = Session | Mapping | RefParameter | Items | Fixed | Callee | Unknown

@@ -1,0 +1,24 @@
+"""Matching called names against a configured list, for either language: a configured
+name may be dotted (``runtime.current_session_id``, ``SnakeBridge.Session.current_session_id``)
+and matches a call whose resolved dotted name ends with it; a plain name matches on the
+last component alone."""
+
+from __future__ import annotations
+
+
+class NameMatcher:
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.last_parts = frozenset(name.rsplit(".", 1)[-1] for name in names)
+        self.dotted = tuple(name.lstrip(".") for name in names if "." in name.lstrip("."))
+        self.plain = frozenset(name for name in names if "." not in name.lstrip("."))
+
+    def matches(self, qualified: str | None) -> bool:
+        if qualified is None:
+            return False
+        last = qualified.rsplit(".", 1)[-1]
+        if last not in self.last_parts:
+            return False
+        if last in self.plain:
+            return True
+        stripped = qualified.lstrip(".")
+        return any(stripped == name or stripped.endswith("." + name) for name in self.dotted)
