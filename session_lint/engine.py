@@ -100,7 +100,7 @@ def check_module(module: cst.Module, path: str, config: Config, *, honour_noqa: 
 
 def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
     enabled = enabled_codes(config)
-    analysis = analyse(module, config, enabled)
+    analysis = analyse(module, config, enabled, path)
     findings = [f for f in analysis.findings if f.rule.CODE in enabled] if analysis else []
     if analysis is None or not findings:
         return Checked(module, [], {}, analysis)

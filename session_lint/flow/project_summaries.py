@@ -1,0 +1,304 @@
+"""Summaries of the project modules a checked file imports: builders, wrappers, split and
+routing helpers, key constants and classes, as their importers see them.
+
+A module is parsed (never imported) the first time a checked file calls or reads one of
+its names, and summarised whole: the value each function, method and property returns,
+its constants and its classes' bases. A summary depends on the module's bytes and on the
+summaries of the modules it imports in turn; every entry lists those files with their
+content hashes, and an entry whose files changed is recomputed, in memory and in the
+on-disk cache alike, so no run sees a stale summary. A module reached again while it is
+being summarised (an import cycle) is opaque to the one asking, and what was computed
+through the cycle is not kept, so the answer for a file never depends on the order in
+which files were checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import libcst as cst
+
+from session_lint import __version__
+from session_lint.config import Config
+from session_lint.flow.index import FunctionInfo, ModuleIndex, build_index
+from session_lint.flow.interpreter import ModuleContext
+from session_lint.flow.names import Names
+from session_lint.flow.portable import (
+    ImportedClass,
+    ImportedFunction,
+    ModuleSummary,
+    decode_summary,
+    encode_summary,
+    without_nodes,
+)
+from session_lint.flow.summaries import Summaries
+from session_lint.parsing import TooDeep, TooLarge, parse_module
+from session_lint.project.cache import SummaryCache
+from session_lint.project.index import Definition, ProjectIndex, file_digest
+from session_lint.project.layout import Project, absolute_module, find_project, module_name
+
+
+@dataclass(frozen=True)
+class ProjectOptions:
+    """How project mode runs: ``src`` folders (ruff's setting), the cache folder relative
+    to the project root, or no cache at all."""
+
+    src: tuple[str, ...] = (".", "src")
+    cache_dir: str | None = ".session_lint_cache"
+
+
+def project_options(config: Config) -> ProjectOptions:
+    """The project settings of ``config`` (``src``, ``cache-dir``, ``--no-cache``)."""
+    src = getattr(config, "src", None) or ProjectOptions.src
+    cache_dir = getattr(config, "cache_dir", ProjectOptions.cache_dir)
+    if getattr(config, "no_cache", False):
+        cache_dir = None
+    return ProjectOptions(tuple(src), cache_dir)
+
+
+@dataclass
+class _Frame:
+    """One module being summarised: the files its summary depends on."""
+
+    deps: dict[str, str] = field(default_factory=dict)
+    partial: bool = False  # it reached a module in progress: not kept
+
+
+@dataclass(frozen=True)
+class _Entry:
+    summary: ModuleSummary
+    deps: dict[str, str]
+
+    def valid(self) -> bool:
+        return all(file_digest(Path(path)) == digest for path, digest in self.deps.items())
+
+
+class ProjectSummaries:
+    """Every module summary of one project for one configuration, shared by the files of a
+    run (and by later runs through the cache)."""
+
+    def __init__(self, project: Project, config: Config, cache: SummaryCache | None) -> None:
+        self.project = project
+        self.config = config
+        self.cache = cache
+        self.index = ProjectIndex(project)
+        self.index.observer = self._note_read
+        self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
+        self._memo: dict[Path, _Entry] = {}
+        self._frames: list[_Frame] = []
+        self._running: set[Path] = set()
+        self.computed = 0  # modules parsed and summarised (tests count work, not time)
+
+    def _note_read(self, file: Path) -> None:
+        if self._frames:
+            digest = file_digest(file)
+            self._frames[-1].deps[str(file)] = digest or ""
+
+    def module_summary(self, file: Path, checked: Path) -> ModuleSummary | None:
+        """The summary of ``file``; ``None`` while it is in progress (a cycle) or for the
+        file being checked, which its own evaluation covers."""
+        if file == checked or file in self._running:
+            for frame in self._frames:
+                frame.partial = True
+            return None
+        digest = file_digest(file)
+        if digest is None:
+            return None
+        entry = self._memo.get(file)
+        if entry is None or not entry.valid():
+            entry = self._from_cache(file, digest) or self._compute(file, digest, checked)
+        if self._frames:
+            self._frames[-1].deps.update(entry.deps)
+        return entry.summary
+
+    def _cache_key(self, file: Path, digest: str) -> bytes:
+        return f"{file}\0{digest}".encode()
+
+    def _from_cache(self, file: Path, digest: str) -> _Entry | None:
+        if self.cache is None:
+            return None
+        data = self.cache.get(self._cache_key(file, digest))
+        if not isinstance(data, dict):
+            return None
+        try:
+            entry = _Entry(decode_summary(data["summary"]), dict(data["deps"]))
+        except (KeyError, ValueError, TypeError):
+            return None
+        if not entry.valid():
+            return None
+        self._memo[file] = entry
+        return entry
+
+    def _compute(self, file: Path, digest: str, checked: Path) -> _Entry:
+        frame = _Frame({str(file): digest})
+        self._frames.append(frame)
+        self._running.add(file)
+        try:
+            summary = self._summarise(file, checked)
+        finally:
+            self._running.discard(file)
+            self._frames.pop()
+        entry = _Entry(summary, frame.deps)
+        if frame.partial:
+            for outer in self._frames:
+                outer.partial = True
+        else:
+            self._memo[file] = entry
+            if self.cache is not None:
+                data = {"summary": encode_summary(summary), "deps": frame.deps}
+                self.cache.put(self._cache_key(file, digest), data)
+        return entry
+
+    def _summarise(self, file: Path, checked: Path) -> ModuleSummary:
+        self.computed += 1
+        name = module_name(file)
+        try:
+            module = parse_module(file.read_bytes())
+        except (OSError, TooDeep, TooLarge, cst.ParserSyntaxError, SyntaxError, ValueError):
+            return ModuleSummary(name)
+        except RecursionError:
+            return ModuleSummary(name)
+        index = build_index(module, self.sinks)
+        imports = FileImports(self, file, checked)
+        ctx = ModuleContext(module, Names(self.config, index.table), index)
+        ctx.imports_factory = lambda: imports
+        summaries = Summaries(ctx)
+        try:
+            return _module_summary(name, index, imports, summaries)
+        except RecursionError:
+            return ModuleSummary(name)
+
+
+def _module_summary(
+    name: str, index: ModuleIndex, imports: FileImports, summaries: Summaries
+) -> ModuleSummary:
+    def portable(info: FunctionInfo, owner: str | None) -> ImportedFunction:
+        params = info.node.params
+        positional = tuple(p.name.value for p in (*params.posonly_params, *params.params))
+        return ImportedFunction(
+            info.name,
+            name,
+            positional,
+            owner is not None,
+            info.is_property,
+            without_nodes(summaries.summary_of(info)),
+            owner,
+        )
+
+    functions = {fn: portable(info, None) for fn, info in index.module_functions.items()}
+    classes: dict[str, ImportedClass] = {}
+    for cls_name, cls in index.classes.items():
+        bases = []
+        for base in cls.bases:
+            qualified = index.table.qualify(base.value) if base.keyword is None else None
+            absolute = imports.absolute(qualified) if qualified else None
+            if absolute is not None:
+                bases.append(absolute if "." in absolute else f"{name}.{absolute}")
+        methods = {m: portable(info, cls_name) for m, info in index.methods[cls].items()}
+        classes[cls_name] = ImportedClass(cls_name, tuple(bases), methods)
+    return ModuleSummary(name, dict(index.constants), functions, classes)
+
+
+class FileImports:
+    """The imported names of one file (checked or summarised), looked up in its project."""
+
+    def __init__(self, summaries: ProjectSummaries, file: Path, checked: Path) -> None:
+        self.summaries = summaries
+        self.file = file
+        self.checked = checked
+
+    def absolute(self, qualified: str) -> str | None:
+        """A dotted name as the file's imports give it (``.payloads.build``) made absolute."""
+        rest = qualified.lstrip(".")
+        level = len(qualified) - len(rest)
+        return absolute_module(self.file, rest, level)
+
+    def _definition(self, qualified: str) -> Definition | None:
+        absolute = self.absolute(qualified)
+        if absolute is None or "." not in absolute:
+            return None
+        found = self.summaries.index.locate_dotted(absolute)
+        return found if found is not None and found.name is not None else None
+
+    def _summary(self, definition: Definition) -> ModuleSummary | None:
+        return self.summaries.module_summary(definition.file.resolve(), self.checked)
+
+    def function(self, qualified: str) -> ImportedFunction | None:
+        found = self._definition(qualified)
+        if found is not None:
+            summary = self._summary(found)
+            return summary.functions.get(found.name or "") if summary else None
+        owner, _, method = qualified.rpartition(".")
+        return self.member(owner, method) if owner else None
+
+    def constant(self, qualified: str) -> str | None:
+        found = self._definition(qualified)
+        summary = self._summary(found) if found is not None else None
+        return summary.constants.get(found.name or "") if summary and found else None
+
+    def member(self, qualified_class: str, name: str) -> ImportedFunction | None:
+        """Method or property ``name`` of an imported class, through its bases (which may
+        live in further modules), each class looked at once."""
+        pending = [qualified_class]
+        seen: set[str] = set()
+        lookup: FileImports = self
+        while pending:
+            current = pending.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            found = lookup._definition(current)
+            summary = lookup._summary(found) if found is not None else None
+            cls = summary.classes.get(found.name or "") if summary and found else None
+            if cls is None:
+                continue
+            if name in cls.methods:
+                return cls.methods[name]
+            pending.extend(cls.bases)  # absolute names: any file's lookup reads them alike
+        return None
+
+
+# ----------------------------------------------------------------------------- per run
+
+_PROJECTS: dict[tuple[Project, str, str | None], ProjectSummaries] = {}
+
+
+@lru_cache(maxsize=1)
+def checker_fingerprint() -> str:
+    """The checker's version and the bytes of its analysis: a cache entry made by other
+    code is never read."""
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImports | None:
+    """The import lookup of the checked file at ``path``; ``None`` for text with no file."""
+    file = Path(path)
+    if not path or path.startswith("<") or file.suffix not in {".py", ".pyi", ""}:
+        return None
+    try:
+        file = file.resolve()
+        project = find_project(file, options.src)
+    except OSError:
+        return None
+    salt = f"{checker_fingerprint()}\0{config!r}"
+    key = (project, salt, options.cache_dir)
+    summaries = _PROJECTS.get(key)
+    if summaries is None:
+        cache = (
+            SummaryCache(project.root / options.cache_dir, salt)
+            if options.cache_dir is not None
+            else None
+        )
+        summaries = _PROJECTS[key] = ProjectSummaries(project, config, cache)
+    return FileImports(summaries, file, file)
+
+
+def project_summaries_made() -> list[ProjectSummaries]:
+    """Every project's summaries made by this process (tests count the work done)."""
+    return list(_PROJECTS.values())
