@@ -7,9 +7,9 @@ its constants and its classes' bases. A summary depends on the module's bytes an
 summaries of the modules it imports in turn; every entry lists those files with their
 content hashes, and an entry whose files changed is recomputed, in memory and in the
 on-disk cache alike, so no run sees a stale summary. A module reached again while it is
-being summarised (an import cycle) is opaque to the one asking, and what was computed
-through the cycle is not kept, so the answer for a file never depends on the order in
-which files were checked.
+being summarised (an import cycle) is opaque to the one asking; what was computed through
+the cycle is kept only for the module the cycle was entered from (never on disk), so the
+answer for a file never depends on which files were checked before it.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ def project_options(config: Config) -> ProjectOptions:
 class _Frame:
     """One module being summarised: the files its summary depends on."""
 
+    file: Path
     deps: dict[str, str] = field(default_factory=dict)
     partial: bool = False  # it reached a module in progress: not kept
 
@@ -88,6 +89,7 @@ class ProjectSummaries:
         self.index.observer = self._note_read
         self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
         self._memo: dict[Path, _Entry] = {}
+        self._partial: dict[tuple[Path, Path], _Entry] = {}
         self._frames: list[_Frame] = []
         self._running: set[Path] = set()
         self.computed = 0  # modules parsed and summarised (tests count work, not time)
@@ -97,30 +99,36 @@ class ProjectSummaries:
             digest = file_digest(file)
             self._frames[-1].deps[str(file)] = digest or ""
 
-    def module_summary(self, file: Path, checked: Path) -> ModuleSummary | None:
-        """The summary of ``file``; ``None`` while it is in progress (a cycle) or for the
-        file being checked, which its own evaluation covers."""
-        if file == checked or file in self._running:
+    def module_summary(self, file: Path) -> ModuleSummary | None:
+        """The summary of ``file``; ``None`` while it is in progress (an import cycle)."""
+        if file in self._running:
             for frame in self._frames:
                 frame.partial = True
             return None
         digest = file_digest(file)
         if digest is None:
             return None
-        entry = self._memo.get(file)
+        root = self._frames[0].file if self._frames else file
+        entry = self._memo.get(file) or self._partial.get((file, root))
         if entry is None or not entry.valid():
-            entry = self._from_cache(file, digest) or self._compute(file, digest, checked)
+            entry = (
+                self._from_cache(file, digest, None)
+                or self._from_cache(file, digest, root)
+                or self._compute(file, digest, root)
+            )
         if self._frames:
             self._frames[-1].deps.update(entry.deps)
         return entry.summary
 
-    def _cache_key(self, file: Path, digest: str) -> bytes:
-        return f"{file}\0{digest}".encode()
+    @staticmethod
+    def _cache_key(file: Path, digest: str, root: Path | None) -> bytes:
+        """A summary computed through a cycle is only valid for the cycle's entry point."""
+        return f"{file}\0{digest}\0{root or ''}".encode()
 
-    def _from_cache(self, file: Path, digest: str) -> _Entry | None:
+    def _from_cache(self, file: Path, digest: str, root: Path | None) -> _Entry | None:
         if self.cache is None:
             return None
-        data = self.cache.get(self._cache_key(file, digest))
+        data = self.cache.get(self._cache_key(file, digest, root))
         if not isinstance(data, dict):
             return None
         try:
@@ -129,30 +137,36 @@ class ProjectSummaries:
             return None
         if not entry.valid():
             return None
-        self._memo[file] = entry
+        if root is None:
+            self._memo[file] = entry
+        else:
+            self._partial[(file, root)] = entry
         return entry
 
-    def _compute(self, file: Path, digest: str, checked: Path) -> _Entry:
-        frame = _Frame({str(file): digest})
+    def _compute(self, file: Path, digest: str, root: Path) -> _Entry:
+        frame = _Frame(file, {str(file): digest})
         self._frames.append(frame)
         self._running.add(file)
         try:
-            summary = self._summarise(file, checked)
+            summary = self._summarise(file)
         finally:
             self._running.discard(file)
             self._frames.pop()
         entry = _Entry(summary, frame.deps)
         if frame.partial:
+            # computed while a module of a cycle was in progress: what it saw depends on
+            # where the cycle was entered, so it is kept for that entry point only
             for outer in self._frames:
                 outer.partial = True
+            self._partial[(file, root)] = entry
         else:
             self._memo[file] = entry
-            if self.cache is not None:
-                data = {"summary": encode_summary(summary), "deps": frame.deps}
-                self.cache.put(self._cache_key(file, digest), data)
+        if self.cache is not None:
+            data = {"summary": encode_summary(summary), "deps": frame.deps}
+            self.cache.put(self._cache_key(file, digest, root if frame.partial else None), data)
         return entry
 
-    def _summarise(self, file: Path, checked: Path) -> ModuleSummary:
+    def _summarise(self, file: Path) -> ModuleSummary:
         self.computed += 1
         name = module_name(file)
         try:
@@ -162,7 +176,7 @@ class ProjectSummaries:
         except RecursionError:
             return ModuleSummary(name)
         index = build_index(module, self.sinks)
-        imports = FileImports(self, file, checked)
+        imports = FileImports(self, file)
         ctx = ModuleContext(module, Names(self.config, index.table), index)
         ctx.imports_factory = lambda: imports
         summaries = Summaries(ctx)
@@ -205,10 +219,9 @@ def _module_summary(
 class FileImports:
     """The imported names of one file (checked or summarised), looked up in its project."""
 
-    def __init__(self, summaries: ProjectSummaries, file: Path, checked: Path) -> None:
+    def __init__(self, summaries: ProjectSummaries, file: Path) -> None:
         self.summaries = summaries
         self.file = file
-        self.checked = checked
 
     def absolute(self, qualified: str) -> str | None:
         """A dotted name as the file's imports give it (``.payloads.build``) made absolute."""
@@ -224,7 +237,9 @@ class FileImports:
         return found if found is not None and found.name is not None else None
 
     def _summary(self, definition: Definition) -> ModuleSummary | None:
-        return self.summaries.module_summary(definition.file.resolve(), self.checked)
+        if definition.file == self.file:
+            return None  # the module's own names: its own evaluation follows them
+        return self.summaries.module_summary(definition.file)
 
     def function(self, qualified: str) -> ImportedFunction | None:
         found = self._definition(qualified)
@@ -296,9 +311,15 @@ def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImpor
             else None
         )
         summaries = _PROJECTS[key] = ProjectSummaries(project, config, cache)
-    return FileImports(summaries, file, file)
+    return FileImports(summaries, file)
 
 
 def project_summaries_made() -> list[ProjectSummaries]:
     """Every project's summaries made by this process (tests count the work done)."""
     return list(_PROJECTS.values())
+
+
+def forget_projects() -> None:
+    """Drop this process's summaries (an editor reloading its settings; tests starting
+    cold). Entries on disk stay: the next lookup reads them."""
+    _PROJECTS.clear()
