@@ -38,7 +38,13 @@ from session_lint.flow.summaries import Summaries
 from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.project.cache import SummaryCache
 from session_lint.project.index import Definition, ProjectIndex, file_digest
-from session_lint.project.layout import Project, absolute_module, find_project, module_name
+from session_lint.project.layout import (
+    Project,
+    absolute_module,
+    find_project,
+    module_name,
+    names_a_file,
+)
 
 
 @dataclass(frozen=True)
@@ -294,7 +300,7 @@ def checker_fingerprint() -> str:
 def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImports | None:
     """The import lookup of the checked file at ``path``; ``None`` for text with no file."""
     file = Path(path)
-    if not path or path.startswith("<") or file.suffix not in {".py", ".pyi", ""}:
+    if not names_a_file(path):
         return None
     try:
         file = file.resolve()
@@ -305,9 +311,11 @@ def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImpor
     key = (project, salt, options.cache_dir)
     summaries = _PROJECTS.get(key)
     if summaries is None:
+        # only a marked project root gets a cache folder, as ruff's: a loose folder (the
+        # standard library, /tmp) is not written into
         cache = (
             SummaryCache(project.root / options.cache_dir, salt)
-            if options.cache_dir is not None
+            if options.cache_dir is not None and project.marked
             else None
         )
         summaries = _PROJECTS[key] = ProjectSummaries(project, config, cache)

@@ -22,16 +22,23 @@ DEFAULT_SRC = (".", "src")
 class Project:
     root: Path
     source_roots: tuple[Path, ...]
+    marked: bool = False  # a pyproject.toml/setup.cfg/setup.py says where the root is
+
+
+def names_a_file(path: str) -> bool:
+    """Is ``path`` a source file's path (project mode applies), not ``<string>`` or stdin?"""
+    return bool(path) and not path.startswith("<") and path not in {"-", "stdin"}
 
 
 def find_project(file: Path, src: tuple[str, ...] = DEFAULT_SRC) -> Project:
     """The project ``file`` belongs to, with the folders its imports resolve from."""
     file = file.resolve()
     import_root = _above_packages(file.parent)
-    root = _marked_ancestor(file.parent) or import_root
+    marked = _marked_ancestor(file.parent)
+    root = marked or import_root
     roots = [import_root, *(root / entry for entry in src), file.parent]
     unique = tuple(dict.fromkeys(path.resolve() for path in roots if path.is_dir()))
-    return Project(root, unique)
+    return Project(root, unique, marked is not None)
 
 
 def module_name(file: Path) -> str:

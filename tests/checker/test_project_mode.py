@@ -172,3 +172,20 @@ def test_the_fix_of_an_imported_builder_resolves_once(shop: Path) -> None:
     assert 'payload["session_id"] = session_id' in relative
     assert 'payload.get("session_id")' not in relative
     assert session_lint("shop/calls.py", cwd=shop).returncode == 0
+
+
+def test_a_caller_naming_no_session_source_itself_is_checked(shop: Path) -> None:
+    # the file spells neither the getter nor the key: the imported builder is the source
+    quiet = shop / "shop" / "quiet.py"
+    quiet.write_text(
+        "from .payloads import base_payload\n\n\n"
+        "def call(client, module, function, runtime_opts):\n"
+        "    payload = base_payload(module, function, (), {})\n"
+        '    return client.execute("call", payload, runtime_opts)\n'
+    )
+    assert _lint(quiet) == {(5, "SES002")}
+    assert lines_and_codes(lint_paths([quiet])) == {(5, "SES002")}
+    result = flake8("--select", "SES", "shop/quiet.py", cwd=shop)
+    assert {(line, code) for line, _, code in reported(result.stdout, "quiet.py")} == {
+        (5, "SES002")
+    }

@@ -35,12 +35,8 @@ def test_pre_commit_with_only_the_caller_staged(tmp_path: Path) -> None:
     home = tmp_path / "pre-commit-home"
     _run(["git", "init", "-q"], project, home)
     _run(["git", "add", "shop/calls.py"], project, home)  # the caller changed, not its builders
-    hook = _run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "session-lint", "--files"]
-        + ["shop/calls.py"],
-        project,
-        home,
-    )
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "session-lint"]
+    hook = _run([*command, "--files", "shop/calls.py"], project, home)
     assert hook.returncode == 1, hook.stdout + hook.stderr
     by_hook = reported(hook.stdout, "calls.py")
     by_cli = reported(session_lint("shop/calls.py", cwd=project).stdout, "calls.py")
