@@ -56,7 +56,7 @@ def check_file(path: str, config: Config) -> FileResult:
     except Unreadable as error:
         return FileResult(path, [UnparsableFile.at(path, str(error))])
     try:
-        if not prefilter_for(config).may_find(data, project=True):
+        if not prefilter_for(config).may_find(data, project=config.project):
             return FileResult(path, [])  # decided from the bytes: libcst is never imported
         from session_lint.engine import check_source
 

@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="worker processes")
     parser.add_argument("-v", "--verbose", action="store_true", help="show internal tracebacks")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the summary cache"
+    )
+    parser.add_argument(
+        "--no-project",
+        action="store_true",
+        help="check each file alone: names imported from other modules stay opaque",
+    )
     parser.add_argument("--version", action="version", version=f"session-lint {__version__}")
     return parser
 
@@ -101,6 +109,10 @@ def _configure(options: argparse.Namespace) -> tuple[Config, Path]:
         for key in ("select", "ignore", "exclude")
         if getattr(options, key) is not None
     }
+    if options.no_cache:
+        changes["cache"] = False
+    if options.no_project:
+        changes["project"] = False
     root = source.parent if source is not None else Path.cwd()
     return dataclasses.replace(config, **changes), root
 

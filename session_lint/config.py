@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from session_lint.project.cache import DEFAULT_CACHE_DIR
+from session_lint.project.layout import DEFAULT_SRC
+
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
 DEFAULT_SESSION_KEY = "session_id"
@@ -42,6 +45,12 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # project mode: folders imports resolve from (ruff's `src`), the summary cache folder
+    # (relative to the project root), and the two switches only flags set
+    src: tuple[str, ...] = DEFAULT_SRC
+    cache_dir: str = DEFAULT_CACHE_DIR
+    cache: bool = True  # --no-cache
+    project: bool = True  # --no-project: each file alone, imported names opaque
 
     def __post_init__(self) -> None:
         # built in code, it gets the checks a configuration file gets: a bad name would
@@ -66,8 +75,14 @@ _LIST_KEYS = {
     "select": "select",
     "ignore": "ignore",
     "exclude": "exclude",
+    "src": "src",
 }
-_STRING_KEYS = {"resolver": "resolver", "session-key": "session_key", "runtime-key": "runtime_key"}
+_STRING_KEYS = {
+    "resolver": "resolver",
+    "session-key": "session_key",
+    "runtime-key": "runtime_key",
+    "cache-dir": "cache_dir",
+}
 KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS}))
 _CODE_KEYS = ("select", "ignore")
 # names of functions, parameters and types: fixes write them into code, so they must be

@@ -66,7 +66,7 @@ def check_source(
 ) -> SourceResult:
     """``lint_source``, with the count of dispatches recognised (0 for a skipped file)."""
     config = config or DEFAULT_CONFIG
-    if not prefilter_for(config).may_find(source, project=names_a_file(path)):
+    if not prefilter_for(config).may_find(source, project=config.project and names_a_file(path)):
         return SourceResult([], 0)
     module = parse(source, path)
     if isinstance(module, Diagnostic):

@@ -28,6 +28,8 @@ _OPTIONS = {
     "ref-types": True,
     "routing-helpers": True,
     "runtime-key": False,
+    "src": True,
+    "cache-dir": False,
 }
 _OPT_IN = ["SES008", "SES009"]
 
@@ -73,7 +75,9 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         source = "".join(self.lines)
-        if not prefilter_for(self.config).may_find(source, project=names_a_file(self.filename)):
+        if not prefilter_for(self.config).may_find(
+            source, project=self.config.project and names_a_file(self.filename)
+        ):
             return  # flake8 already read the lines: a substring scan is all this file costs
         from session_lint.engine import lint_source
 

@@ -38,7 +38,7 @@ def analyse(
         return None
     names = Names(config, index.table)
     ctx = ModuleContext(module, names, index)
-    if path is not None:
+    if path is not None and config.project:
         ctx.imports_factory = lambda: imports_for(path, config, project_options(config))
     Summaries(ctx)
     if index.module_dispatches:

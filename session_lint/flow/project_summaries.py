@@ -36,9 +36,10 @@ from session_lint.flow.portable import (
 )
 from session_lint.flow.summaries import Summaries
 from session_lint.parsing import TooDeep, TooLarge, parse_module
-from session_lint.project.cache import SummaryCache
+from session_lint.project.cache import DEFAULT_CACHE_DIR, SummaryCache
 from session_lint.project.index import Definition, ProjectIndex, file_digest
 from session_lint.project.layout import (
+    DEFAULT_SRC,
     Project,
     absolute_module,
     find_project,
@@ -52,17 +53,30 @@ class ProjectOptions:
     """How project mode runs: ``src`` folders (ruff's setting), the cache folder relative
     to the project root, or no cache at all."""
 
-    src: tuple[str, ...] = (".", "src")
-    cache_dir: str | None = ".session_lint_cache"
+    src: tuple[str, ...] = DEFAULT_SRC
+    cache_dir: str | None = DEFAULT_CACHE_DIR
 
 
 def project_options(config: Config) -> ProjectOptions:
     """The project settings of ``config`` (``src``, ``cache-dir``, ``--no-cache``)."""
-    src = getattr(config, "src", None) or ProjectOptions.src
-    cache_dir = getattr(config, "cache_dir", ProjectOptions.cache_dir)
-    if getattr(config, "no_cache", False):
-        cache_dir = None
-    return ProjectOptions(tuple(src), cache_dir)
+    return ProjectOptions(config.src, config.cache_dir if config.cache else None)
+
+
+def summary_salt(config: Config) -> str:
+    """What shapes a summary: the checker and the names it matches (not the selection,
+    so the CLI and flake8 share entries)."""
+    shaping = (
+        config.ambient,
+        config.resolver,
+        config.session_key,
+        config.sinks,
+        config.override_names,
+        config.ref_names,
+        config.ref_types,
+        config.routing_helpers,
+        config.runtime_key,
+    )
+    return f"{checker_fingerprint()}\0{shaping!r}"
 
 
 @dataclass
@@ -307,7 +321,7 @@ def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImpor
         project = find_project(file, options.src)
     except OSError:
         return None
-    salt = f"{checker_fingerprint()}\0{config!r}"
+    salt = summary_salt(config)
     key = (project, salt, options.cache_dir)
     summaries = _PROJECTS.get(key)
     if summaries is None:

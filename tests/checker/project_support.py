@@ -29,6 +29,16 @@ PAYLOADS_FIXED = (
     '    return {"python_module": module, "function": function, "session_id": session_id}\n'
 )
 
+# a dispatching module importing `base_payload` from {module}: SES002 at 7:15
+CALLER = (
+    "from runtime import ensure_session_opt, resolve_session_id\n"
+    "from {module} import base_payload\n\n\n"
+    "def call(client, function, runtime_opts):\n"
+    "    sid = resolve_session_id(runtime_opts)\n"
+    '    payload = base_payload("m", function, (), {{}})\n'
+    '    return client.execute("call", payload, ensure_session_opt(runtime_opts, sid))\n'
+)
+
 SHOP = {
     "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
     "shop/__init__.py": 'from .payloads import base_payload\n\n__all__ = ["base_payload"]\n',

@@ -14,6 +14,7 @@ from session_lint.engine import lint_source
 from session_lint.flow.project_summaries import forget_projects, project_summaries_made
 from tests.checker.cli_support import flake8, session_lint
 from tests.checker.project_support import (
+    CALLER,
     PAYLOADS,
     PAYLOADS_FIXED,
     SHOP,
@@ -56,14 +57,7 @@ def test_messages_name_the_builder_and_its_module(shop: Path) -> None:
 
 
 def test_src_layout_and_namespace_package(tmp_path: Path) -> None:
-    caller = (
-        "from runtime import ensure_session_opt, resolve_session_id\n"
-        "from {module} import base_payload\n\n\n"
-        "def call(client, function, runtime_opts):\n"
-        "    sid = resolve_session_id(runtime_opts)\n"
-        '    payload = base_payload("m", function, (), {{}})\n'
-        '    return client.execute("call", payload, ensure_session_opt(runtime_opts, sid))\n'
-    )
+    caller = CALLER
     src = write_project(
         tmp_path / "src-layout",
         {
@@ -189,3 +183,40 @@ def test_a_caller_naming_no_session_source_itself_is_checked(shop: Path) -> None
     assert {(line, code) for line, _, code in reported(result.stdout, "quiet.py")} == {
         (5, "SES002")
     }
+
+
+def test_no_cache_and_cache_dir(shop: Path) -> None:
+    result = session_lint("--no-cache", "shop/calls.py", cwd=shop)
+    assert (17, 15, "SES002") in reported(result.stdout, "calls.py")
+    assert not (shop / ".session_lint_cache").exists()
+    pyproject = shop / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.session-lint]\ncache-dir = "build/sl"\n')
+    moved = session_lint("shop/calls.py", cwd=shop)
+    assert reported(moved.stdout, "calls.py") == reported(result.stdout, "calls.py")
+    assert (shop / "build" / "sl" / "CACHEDIR.TAG").is_file()
+    assert not (shop / ".session_lint_cache").exists()
+
+
+def test_no_project_checks_each_file_alone(shop: Path) -> None:
+    calls = shop / "shop" / "calls.py"
+    result = session_lint("--no-project", "shop/calls.py", cwd=shop)
+    found = {(line, code) for line, _, code in reported(result.stdout, "calls.py")}
+    assert found == lines_and_codes(lint_source(calls.read_bytes()))  # as text with no file
+    assert (17, "SES002") not in found
+
+
+def test_src_setting_for_an_unusual_layout(tmp_path: Path) -> None:
+    # the package lives in lib/, which only the `src` setting names
+    project = write_project(
+        tmp_path / "unusual",
+        {
+            "pyproject.toml": '[tool.session-lint]\nsrc = ["lib"]\n',
+            "lib/app/__init__.py": "",
+            "lib/app/payloads.py": PAYLOADS,
+            "scripts/run.py": CALLER.format(module="app.payloads"),
+        },
+    )
+    with_src = session_lint("scripts/run.py", cwd=project)
+    assert reported(with_src.stdout, "run.py") == {(7, 15, "SES002")}, with_src.stderr
+    (project / "pyproject.toml").write_text("")
+    assert reported(session_lint("scripts/run.py", cwd=project).stdout, "run.py") == set()
