@@ -364,11 +364,10 @@ class CallEvaluator(EvaluatorBase):
         """The abstract result of calling a function, from its summary; ``call`` gives the
         arguments when they differ from ``node``'s (a partial). Another module's function is
         reported here, at the call, under its dotted name."""
-        if isinstance(target, FunctionInfo):
-            result = self.ctx.summary_of(target)
-        else:
-            result = at_call(target.summary, node)
+        result = self.ctx.summary_of(target) if isinstance(target, FunctionInfo) else TOP
         call = call or (node if isinstance(node, cst.Call) else None)
+        if isinstance(target, ImportedFunction):
+            result = _in_caller_scope(at_call(target.summary, node), target, call)
         if isinstance(result, Session):
             return value_of(self._instantiate_session(result, target, node, call, values))
         if isinstance(result, Mapping) and isinstance(result.slot, Session):
@@ -410,6 +409,22 @@ def at_call(value: Value, node: cst.CSTNode) -> Value:
     if isinstance(value, Fixed):
         return Fixed(tuple(at_call(element, node) for element in value.elements))
     return value
+
+
+def _in_caller_scope(value: Value, target: ImportedFunction, call: cst.Call | None) -> Value:
+    """A resolution the imported function makes without some of its parameters (a
+    resolver wrapper dropping the override it is handed) drops, in the caller, what the
+    caller passes for them: the wrapper's parameter names mean nothing at the call."""
+    session = value.slot if isinstance(value, Mapping) else value
+    if not isinstance(session, Session) or not session.missing:
+        return value
+    missing: list[str] = []
+    for name in session.missing:
+        argument = _argument_for(target, call, name) if call is not None else None
+        if argument is not None and isinstance(argument.value, cst.Name):
+            missing.append(argument.value.value)
+    moved = replace(session, missing=tuple(missing))
+    return replace(value, slot=moved) if isinstance(value, Mapping) else moved
 
 
 def _argument_for(target: Target, call: cst.Call, parameter: str) -> cst.Arg | None:

@@ -15,6 +15,8 @@ answer for a file never depends on which files were checked before it.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -92,9 +94,20 @@ class _Frame:
 class _Entry:
     summary: ModuleSummary
     deps: dict[str, str]
+    checked_at: list[int] = field(default_factory=lambda: [-1])  # the generation last checked
 
-    def valid(self) -> bool:
-        return all(file_digest(Path(path)) == digest for path, digest in self.deps.items())
+    def valid(
+        self, generation: int = -1, digest_of: Callable[[str], str | None] | None = None
+    ) -> bool:
+        """Do its files still hold what it was computed from? Checked once per checked
+        file (``generation``): within one file's evaluation the disk is taken as still."""
+        if generation >= 0 and self.checked_at[0] == generation:
+            return True
+        digest_of = digest_of or (lambda path: file_digest(Path(path)))
+        ok = all(digest_of(path) == digest for path, digest in self.deps.items())
+        if ok:
+            self.checked_at[0] = generation
+        return ok
 
 
 class ProjectSummaries:
@@ -110,14 +123,49 @@ class ProjectSummaries:
         self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
         self._memo: dict[Path, _Entry] = {}
         self._partial: dict[tuple[Path, Path], _Entry] = {}
+        self._definitions: dict[str, tuple[Definition | None, _Entry]] = {}
+        self._reads: list[dict[str, str]] = []  # lookups in progress: the files they read
+        self._digests: dict[str, str | None] = {}
+        self._digests_at = -1
         self._frames: list[_Frame] = []
         self._running: set[Path] = set()
         self.computed = 0  # modules parsed and summarised (tests count work, not time)
+        self.generation = 0  # one per checked file
 
-    def _note_read(self, file: Path) -> None:
+    def _note_read(self, file: Path, digest: str | None) -> None:
+        for reads in self._reads:
+            reads[str(file)] = digest or ""
         if self._frames:
-            digest = file_digest(file)
             self._frames[-1].deps[str(file)] = digest or ""
+
+    def _digest(self, path: str) -> str | None:
+        """A file's digest, looked at once per checked file however many entries list it."""
+        if self._digests_at != self.generation:
+            self._digests.clear()
+            self._digests_at = self.generation
+        if path not in self._digests:
+            self._digests[path] = file_digest(Path(path))
+        return self._digests[path]
+
+    def definition(self, absolute: str) -> Definition | None:
+        """Where ``absolute`` (``pkg.mod.name``) is defined, through re-exports; kept with
+        the files the lookup read, and looked up again when one of them changed."""
+        known = self._definitions.get(absolute)
+        if known is not None and known[1].valid(self.generation, self._digest):
+            found, entry = known
+            if self._frames:
+                self._frames[-1].deps.update(entry.deps)
+            for pending in self._reads:
+                pending.update(entry.deps)
+            return found
+        reads: dict[str, str] = {}
+        self._reads.append(reads)
+        try:
+            found = self.index.locate_dotted(absolute)
+        finally:
+            self._reads.pop()
+        self._definitions[absolute] = (found, _Entry(ModuleSummary(""), reads))
+        return found
 
     def module_summary(self, file: Path) -> ModuleSummary | None:
         """The summary of ``file``; ``None`` while it is in progress (an import cycle)."""
@@ -130,7 +178,7 @@ class ProjectSummaries:
             return None
         root = self._frames[0].file if self._frames else file
         entry = self._memo.get(file) or self._partial.get((file, root))
-        if entry is None or not entry.valid():
+        if entry is None or not entry.valid(self.generation, self._digest):
             entry = (
                 self._from_cache(file, digest, None)
                 or self._from_cache(file, digest, root)
@@ -242,6 +290,7 @@ class FileImports:
     def __init__(self, summaries: ProjectSummaries, file: Path) -> None:
         self.summaries = summaries
         self.file = file
+        self._definitions: dict[str, Definition | None] = {}
 
     def absolute(self, qualified: str) -> str | None:
         """A dotted name as the file's imports give it (``.payloads.build``) made absolute."""
@@ -250,11 +299,15 @@ class FileImports:
         return absolute_module(self.file, rest, level)
 
     def _definition(self, qualified: str) -> Definition | None:
+        if qualified in self._definitions:
+            return self._definitions[qualified]
         absolute = self.absolute(qualified)
-        if absolute is None or "." not in absolute:
-            return None
-        found = self.summaries.index.locate_dotted(absolute)
-        return found if found is not None and found.name is not None else None
+        found = None
+        if absolute is not None and "." in absolute:
+            found = self.summaries.definition(absolute)
+        found = found if found is not None and found.name is not None else None
+        self._definitions[qualified] = found  # a file asks for the same names again and again
+        return found
 
     def _summary(self, definition: Definition) -> ModuleSummary | None:
         if definition.file == self.file:
@@ -313,15 +366,14 @@ def checker_fingerprint() -> str:
 
 def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImports | None:
     """The import lookup of the checked file at ``path``; ``None`` for text with no file."""
-    file = Path(path)
     if not names_a_file(path):
         return None
+    file = Path(os.path.abspath(path))
     try:
-        file = file.resolve()
-        project = find_project(file, options.src)
+        project = _project_of(file.parent, options.src)
     except OSError:
         return None
-    salt = summary_salt(config)
+    salt = _salt_of(config)
     key = (project, salt, options.cache_dir)
     summaries = _PROJECTS.get(key)
     if summaries is None:
@@ -333,7 +385,19 @@ def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImpor
             else None
         )
         summaries = _PROJECTS[key] = ProjectSummaries(project, config, cache)
+    summaries.generation += 1  # a new file: entries are checked against the disk again
     return FileImports(summaries, file)
+
+
+@lru_cache(maxsize=1024)
+def _project_of(folder: Path, src: tuple[str, ...]) -> Project:
+    """One project lookup per folder of a run: every file of a package shares it."""
+    return find_project(folder / "__init__.py", src)
+
+
+@lru_cache(maxsize=16)
+def _salt_of(config: Config) -> str:
+    return summary_salt(config)
 
 
 def project_summaries_made() -> list[ProjectSummaries]:

@@ -53,7 +53,7 @@ class ProjectIndex:
         self._files: dict[str, Path | None] = {}
         self._exports: dict[Path, tuple[str | None, Exports]] = {}
         # told of every module whose exports a lookup reads: what a summary depends on
-        self.observer: Callable[[Path], None] | None = None
+        self.observer: Callable[[Path, str | None], None] | None = None
 
     def module_file(self, module: str) -> Path | None:
         """The source file of ``module`` inside the project, or ``None``."""
@@ -77,9 +77,9 @@ class ProjectIndex:
     def exports(self, file: Path) -> Exports:
         """``file``'s top-level bindings, read again when the file changed (an editor or a
         test process outlives an edit)."""
-        if self.observer is not None:
-            self.observer(file)
         digest = file_digest(file)
+        if self.observer is not None:
+            self.observer(file, digest)
         known = self._exports.get(file)
         if known is None or known[0] != digest:
             try:

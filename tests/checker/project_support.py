@@ -68,6 +68,16 @@ SHOP = {
         '    return {"function": function, "session_id": current_session_id()}\n\n\n'
         "def other():\n    return helper()\n"
     ),
+    "shop/helpers.py": (
+        "from runtime import resolve_session_id\n\n\n"
+        "def split(opts):\n"
+        '    runtime_opts = opts.pop("__runtime__", {})\n'
+        "    return opts, runtime_opts\n\n\n"
+        "def sid_for(runtime_opts):\n"
+        "    return resolve_session_id()  # drops the override it is handed\n\n\n"
+        "def sid_with(runtime_opts):\n"
+        "    return resolve_session_id(runtime_opts)\n"
+    ),
     "shop/calls.py": (
         RUNTIME_IMPORT + "from vendor_sdk import make_payload\n\n"
         "import shop.payloads as payloads_module\n"
@@ -126,6 +136,19 @@ SHOP = {
         "        sid = self.session  # expect: SES001\n"
         '        payload = {"function": function, "session_id": sid}\n'
         '        return client.execute("call", payload, {"session_id": sid})\n'
+        "\n\n"
+        "def split_helper(client, function, **opts):\n"
+        "    from .helpers import split\n\n"
+        "    kwargs, runtime_opts = split(opts)\n"
+        "    sid = resolve_session_id()  # expect: SES004\n"
+        '    return client.execute("call", {"session_id": sid}, {"session_id": sid})\n'
+        "\n\n"
+        "def resolver_wrappers(client, function, runtime_options):\n"
+        "    from .helpers import sid_for, sid_with\n\n"
+        "    good = sid_with(runtime_options)\n"
+        '    client.execute("call", {"session_id": good}, {"session_id": good})\n'
+        "    sid = sid_for(runtime_options)  # expect: SES004\n"
+        '    return client.execute("call", {"session_id": sid}, {"session_id": sid})\n'
     ),
 }
 
