@@ -14,7 +14,7 @@ from session_lint.flow.analysis import Analysis, analyse
 from session_lint.flow.dispatch import Finding
 from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.prefilter import prefilter_for
-from session_lint.project.layout import names_a_file
+from session_lint.project.layout import in_marked_project
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
@@ -66,7 +66,9 @@ def check_source(
 ) -> SourceResult:
     """``lint_source``, with the count of dispatches recognised (0 for a skipped file)."""
     config = config or DEFAULT_CONFIG
-    if not prefilter_for(config).may_find(source, project=config.project and names_a_file(path)):
+    if not prefilter_for(config).may_find(
+        source, project=config.project and in_marked_project(path)
+    ):
         return SourceResult([], 0)
     module = parse(source, path)
     if isinstance(module, Diagnostic):

@@ -15,7 +15,7 @@ from session_lint import __version__
 from session_lint.api import internal_error_diagnostic
 from session_lint.config import DEFAULT_CONFIG, Config, config_from_mapping
 from session_lint.prefilter import prefilter_for
-from session_lint.project.layout import names_a_file
+from session_lint.project.layout import in_marked_project
 
 # flake8 option name -> [tool.session-lint] key; both paths validate through one function
 _OPTIONS = {
@@ -76,7 +76,7 @@ class Plugin:
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         source = "".join(self.lines)
         if not prefilter_for(self.config).may_find(
-            source, project=self.config.project and names_a_file(self.filename)
+            source, project=self.config.project and in_marked_project(self.filename)
         ):
             return  # flake8 already read the lines: a substring scan is all this file costs
         from session_lint.engine import lint_source

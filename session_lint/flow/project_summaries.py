@@ -45,8 +45,8 @@ from session_lint.project.layout import (
     Project,
     absolute_module,
     find_project,
+    in_marked_project,
     module_name,
-    names_a_file,
 )
 
 
@@ -366,7 +366,7 @@ def checker_fingerprint() -> str:
 
 def imports_for(path: str, config: Config, options: ProjectOptions) -> FileImports | None:
     """The import lookup of the checked file at ``path``; ``None`` for text with no file."""
-    if not names_a_file(path):
+    if not in_marked_project(path):
         return None
     file = Path(os.path.abspath(path))
     try:

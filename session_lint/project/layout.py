@@ -10,6 +10,7 @@ Nothing here imports or runs the code: it only looks at paths.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,16 @@ class Project:
 def names_a_file(path: str) -> bool:
     """Is ``path`` a source file's path (project mode applies), not ``<string>`` or stdin?"""
     return bool(path) and not path.startswith("<") and path not in {"-", "stdin"}
+
+
+def in_marked_project(path: str) -> bool:
+    """Does project mode apply to the file at ``path``: a real file under a folder with a
+    ``pyproject.toml``, ``setup.cfg`` or ``setup.py``? A loose folder (the standard
+    library, a scratch folder) is checked file by file, so its imports of each other are
+    not summarised; one lookup per folder."""
+    if not names_a_file(path):
+        return False
+    return _marked_ancestor(Path(os.path.abspath(path)).parent) is not None
 
 
 def find_project(file: Path, src: tuple[str, ...] = DEFAULT_SRC) -> Project:

@@ -220,3 +220,17 @@ def test_src_setting_for_an_unusual_layout(tmp_path: Path) -> None:
     assert reported(with_src.stdout, "run.py") == {(7, 15, "SES002")}, with_src.stderr
     (project / "pyproject.toml").write_text("")
     assert reported(session_lint("scripts/run.py", cwd=project).stdout, "run.py") == set()
+
+
+def test_a_loose_folder_is_checked_file_by_file(tmp_path: Path) -> None:
+    # no pyproject.toml, setup.cfg or setup.py above: no project, so no project work
+    forget_projects()
+    folder = write_project(
+        tmp_path / "loose",
+        {"payloads.py": PAYLOADS, "calls.py": CALLER.format(module="payloads")},
+    )
+    calls = folder / "calls.py"
+    assert _lint(calls) == set()
+    assert project_summaries_made() == []
+    (folder / "setup.py").write_text("")
+    assert session_lint("calls.py", cwd=folder).returncode == 1  # marked: now a project
