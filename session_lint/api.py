@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.files import PathNotFound, Unreadable, read_source
 from session_lint.prefilter import prefilter_for
+from session_lint.project.layout import in_marked_project
 from session_lint.rules import UnparsableFile
 from session_lint.types import Diagnostic
 
@@ -61,7 +62,9 @@ def check_file(path: str, config: Config) -> FileResult:
 def check_source(data: bytes, path: str, config: Config) -> FileResult:
     """Check one file's bytes (a file's, or stdin's) as ``check_file`` does."""
     try:
-        if not prefilter_for(config).may_find(data):
+        if not prefilter_for(config).may_find(
+            data, project=config.project and in_marked_project(path)
+        ):
             return FileResult(path, [])  # decided from the bytes: libcst is never imported
         from session_lint.engine import check_source
 

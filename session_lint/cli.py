@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="worker processes")
     parser.add_argument("-v", "--verbose", action="store_true", help="show internal tracebacks")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the summary cache"
+    )
+    parser.add_argument(
+        "--no-project",
+        action="store_true",
+        help="check each file alone: names imported from other modules stay opaque",
+    )
     parser.add_argument("--version", action="version", version=f"session-lint {__version__}")
     return parser
 
@@ -124,6 +132,10 @@ def _overrides(options: argparse.Namespace) -> dict[str, object]:
         table["per-file-ignores"] = per_file_ignores_flag(options.per_file_ignores)
     if options.respect_gitignore is not None:
         table["respect-gitignore"] = options.respect_gitignore
+    if options.no_cache:
+        table["cache"] = False
+    if options.no_project:
+        table["project"] = False
     return table
 
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from session_lint.project.cache import DEFAULT_CACHE_DIR
+from session_lint.project.layout import DEFAULT_SRC
+
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
 DEFAULT_SESSION_KEY = "session_id"
@@ -80,6 +83,12 @@ class Config:
     # are applied where that folder is known (``session_lint.settings``), not by the engine
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    # project mode: folders imports resolve from (ruff's `src`), the summary cache folder
+    # (relative to the project root), and the two switches only flags set
+    src: tuple[str, ...] = DEFAULT_SRC
+    cache_dir: str = DEFAULT_CACHE_DIR
+    cache: bool = True  # --no-cache
+    project: bool = True  # --no-project: each file alone, imported names opaque
 
     def __post_init__(self) -> None:
         # built in code, it gets the checks a configuration file gets: a bad name would
@@ -114,10 +123,18 @@ _LIST_KEYS = {
     "extend-ignore": "extend_ignore",
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
+    "src": "src",
 }
-_STRING_KEYS = {"resolver": "resolver", "session-key": "session_key", "runtime-key": "runtime_key"}
+_STRING_KEYS = {
+    "resolver": "resolver",
+    "session-key": "session_key",
+    "runtime-key": "runtime_key",
+    "cache-dir": "cache_dir",
+}
 _SPECIAL_KEYS = ("per-file-ignores", "respect-gitignore")
 KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS, *_SPECIAL_KEYS}))
+# switches only a command-line flag sets (--no-cache, --no-project): never a file's key
+FLAG_KEYS = ("cache", "project")
 _CODE_KEYS = ("select", "extend-select", "ignore", "extend-ignore")
 _IGNORE_KEYS = ("ignore", "extend-ignore", "per-file-ignores")
 # names of functions, parameters and types: fixes write them into code, so they must be
@@ -147,10 +164,10 @@ def validated_values(
     ``--flag`` when ``flags``: the table came from the command line)."""
     values: dict[str, object] = {}
     for key, value in table.items():
-        if key == "respect-gitignore":
+        if key == "respect-gitignore" or (flags and key in FLAG_KEYS):
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: `{key}` must be true or false, got {value!r}")
-            values["respect_gitignore"] = value
+            values[key.replace("-", "_")] = value
         elif key == "per-file-ignores":
             values["per_file_ignores"] = _per_file_ignores(value, source)
         elif key in _STRING_KEYS:

@@ -15,6 +15,7 @@ from session_lint.fix.text_edits import TextEdits
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.prefilter import prefilter_for
+from session_lint.project.layout import in_marked_project
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
@@ -66,7 +67,9 @@ def check_source(
 ) -> SourceResult:
     """``lint_source``, with the count of dispatches recognised (0 for a skipped file)."""
     config = config or DEFAULT_CONFIG
-    if not prefilter_for(config).may_find(source):
+    if not prefilter_for(config).may_find(
+        source, project=config.project and in_marked_project(path)
+    ):
         return SourceResult([], 0)
     if is_elixir_path(path):
         from session_lint.elixir.analysis import check_elixir
@@ -105,7 +108,7 @@ def check_module(module: cst.Module, path: str, config: Config, *, honour_noqa: 
 
 def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
     enabled = enabled_codes(config)
-    analysis = analyse(module, config, enabled)
+    analysis = analyse(module, config, enabled, path)
     findings = [f for f in analysis.findings if f.rule.CODE in enabled] if analysis else []
     if analysis is None or not findings:
         return Checked(module, [], {}, analysis)

@@ -20,6 +20,7 @@ from session_lint import __version__
 from session_lint.api import internal_error_diagnostic
 from session_lint.config import ConfigError, rule_code_problem
 from session_lint.prefilter import prefilter_for
+from session_lint.project.layout import in_marked_project
 from session_lint.rules import UnparsableFile
 from session_lint.settings import Settings, absolute_path
 
@@ -36,6 +37,8 @@ _OPTIONS = {
     "runtime-key": False,
     "exclude": True,
     "extend-exclude": True,
+    "src": True,
+    "cache-dir": False,
 }
 _OPT_IN = ["SES008", "SES009"]
 _SELECTION = ("select", "extend_select", "ignore", "extend_ignore")
@@ -92,7 +95,9 @@ class Plugin:
             return  # session-lint does not check it either
         config = resolved.for_file(absolute)
         source = "".join(self.lines)
-        if not prefilter_for(config).may_find(source):
+        if not prefilter_for(config).may_find(
+            source, project=config.project and in_marked_project(self.filename)
+        ):
             return  # flake8 already read the lines: a substring scan is all this file costs
         from session_lint.engine import lint_source
 

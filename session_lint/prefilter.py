@@ -70,16 +70,18 @@ class Prefilter:
             builders_wanted="SES008" in enabled,
         )
 
-    def may_find(self, source: str | bytes) -> bool:
-        """False only when no finding is possible; True when unsure."""
+    def may_find(self, source: str | bytes, *, project: bool = False) -> bool:
+        """False only when no finding is possible; True when unsure. In ``project`` mode
+        (the text is a file of a project) an imported builder, wrapper or key constant can
+        be the session source, so a sink and an import are enough."""
         if isinstance(source, bytes):
             if source.startswith(_WIDE_BOMS) or b"\0" in source or not _decodes(source):
                 return True  # not plain ASCII-compatible text: let the parser say what it is
-            return self._search(source, [(name.encode("utf-8")) for name in self._all()])
-        return self._search(source, self._all())
+            return self._search(source, [name.encode("utf-8") for name in self._all(project)])
+        return self._search(source, self._all(project))
 
-    def _all(self) -> list[str]:
-        return [*self.sinks, *self.sources]
+    def _all(self, project: bool) -> list[str]:
+        return [*self.sinks, *self.sources, *(["import"] if project else [])]
 
     def _search(self, text: str | bytes, needles: list[str] | list[bytes]) -> bool:
         sink_count = len(self.sinks)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from session_lint.config import (
+    FLAG_KEYS,
     KNOWN_KEYS,
     Config,
     ConfigError,
@@ -186,12 +187,15 @@ class Settings:
             if key in table and key in self._overrides:
                 merged[key] = [*table[key], *self._overrides[key]]  # type: ignore[misc]
         where = f"{source} [tool.session-lint]" if source is not None else self._overrides_source
+        switches = {key: merged.pop(key) for key in FLAG_KEYS if key in self._overrides}
         try:
             config = config_from_mapping(merged, where)
         except ConfigError:
             # say which side is wrong: the file alone, then the overrides alone
             config_from_mapping(table, where)
             raise
+        if switches:  # flags only, validated with the overrides
+            config = dataclasses.replace(config, **switches)  # type: ignore[arg-type]
         origins = {key: str(source) for key in table}
         for key in self._overrides:
             both = key in _EXTENDING and key in origins

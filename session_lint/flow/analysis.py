@@ -13,6 +13,7 @@ from session_lint.core.values import Mapping, Session, Via
 from session_lint.flow.index import FunctionInfo, ModuleIndex, build_index
 from session_lint.flow.interpreter import Interpreter, ModuleContext
 from session_lint.flow.names import Names
+from session_lint.flow.project_summaries import imports_for, project_options
 from session_lint.flow.summaries import Summaries
 from session_lint.rules import AmbientPayloadBuilder
 
@@ -24,9 +25,12 @@ class Analysis:
     index: ModuleIndex
 
 
-def analyse(module: cst.Module, config: Config, enabled: frozenset[str]) -> Analysis | None:
+def analyse(
+    module: cst.Module, config: Config, enabled: frozenset[str], path: str | None = None
+) -> Analysis | None:
     """Every finding of ``module``; only functions that dispatch are evaluated, plus the
-    same-module builders they call. ``None`` when nothing in the module can dispatch."""
+    builders they call: the module's own, and those of the project's other modules when
+    ``path`` names the module's file. ``None`` when nothing in the module can dispatch."""
     sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
     index = build_index(module, sinks)
     want_builders = AmbientPayloadBuilder.CODE in enabled
@@ -34,6 +38,8 @@ def analyse(module: cst.Module, config: Config, enabled: frozenset[str]) -> Anal
         return None
     names = Names(config, index.table)
     ctx = ModuleContext(module, names, index)
+    if path is not None and config.project:
+        ctx.imports_factory = lambda: imports_for(path, config, project_options(config))
     Summaries(ctx)
     if index.module_dispatches:
         Interpreter(ctx, None, check=True).exec_block(module.body, [{}])

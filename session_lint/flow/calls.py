@@ -3,11 +3,15 @@ same-module functions and methods a call reaches."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from session_lint.core.values import (
     TOP,
     Callee,
+    Fixed,
+    Items,
     Mapping,
     Origin,
     RefParameter,
@@ -23,10 +27,15 @@ from session_lint.flow.classes import (
     field_default,
     find_member,
     is_record_class,
+    linearised,
     record_fields,
 )
 from session_lint.flow.core import EvaluatorBase, State, _names_in, value_of
 from session_lint.flow.index import FunctionInfo
+from session_lint.flow.portable import ImportedFunction
+
+# a function the call reaches: the module's own, or one of another module of the project
+Target = FunctionInfo | ImportedFunction
 
 _PARTIAL = frozenset({"functools.partial", "partial"})
 _COPIES = frozenset({"dict", "copy.copy", "copy.deepcopy"})
@@ -93,7 +102,10 @@ class CallEvaluator(EvaluatorBase):
             return self._eval_dict_call(call, values)
         target = self._call_target(func)
         if target is not None:
-            return self.instantiate(target, node, values, state, call)
+            result = self.instantiate(target, node, values, state, call)
+            if result is not TOP or isinstance(target, FunctionInfo):
+                return result
+            # another module's function we learnt nothing from: as if we could not see it
         record = self._record_class(func)
         if record is not None:
             return self._construct(record, node, call, values)
@@ -269,7 +281,7 @@ class CallEvaluator(EvaluatorBase):
         return self.sources_in_scope(self.sources_seen)
 
     # ----------------------------------------------------------------- same-module functions
-    def _call_target(self, func: cst.BaseExpression) -> FunctionInfo | None:
+    def _call_target(self, func: cst.BaseExpression) -> Target | None:
         if isinstance(func, cst.Name):
             scope = self.info
             while scope is not None:
@@ -278,12 +290,31 @@ class CallEvaluator(EvaluatorBase):
                 scope = scope.parent
             functions = self.ctx.index.module_functions
             aliased = self.ctx.index.table.aliases.get(func.value, func.value)
-            return functions.get(func.value) or functions.get(aliased)
+            found = functions.get(func.value) or functions.get(aliased)
+            if found is not None or aliased == func.value:
+                return found  # the module's own, or a local or builtin name
+            return self._imported_function(func)
         if isinstance(func, cst.Attribute):
-            return self._method_target(func)
+            return self._method_target(func) or self._imported_function(func)
         return None
 
-    def _method_target(self, node: cst.Attribute) -> FunctionInfo | None:
+    def _imported_function(self, func: cst.Name | cst.Attribute) -> ImportedFunction | None:
+        """A function (or ``Class.method``) another module of the project defines."""
+        qualified = self.imported_name(func)
+        imports = self.ctx.imports if qualified is not None else None
+        return imports.function(qualified) if imports is not None and qualified else None
+
+    def imported_name(self, node: cst.BaseExpression) -> str | None:
+        """The dotted name ``node`` stands for when an import binds its head (``build``,
+        ``payloads.build``); ``None`` for a local, ``self.x`` or a builtin."""
+        base = node
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if not isinstance(base, cst.Name) or base.value not in self.names.table.aliases:
+            return None
+        return self.names.table.qualify(node)
+
+    def _method_target(self, node: cst.Attribute) -> Target | None:
         """``self.m``, ``cls.m``, ``Class.m`` and ``super().m``, through the same-module
         bases and mixins."""
         base = node.value
@@ -304,39 +335,58 @@ class CallEvaluator(EvaluatorBase):
             owner = self.ctx.index.classes.get(base.value)
         if owner is None:
             return None
-        return find_member(self.ctx.index, owner, node.attr.value, above=above)
+        found = find_member(self.ctx.index, owner, node.attr.value, above=above)
+        if found is not None:
+            return found
+        return self._inherited_member(owner, node.attr.value)
+
+    def _inherited_member(self, owner: cst.ClassDef, name: str) -> ImportedFunction | None:
+        """A method or property of a base or mixin imported from another module."""
+        for current in linearised(self.ctx.index, owner):
+            for base in current.bases:
+                qualified = self.imported_name(base.value) if base.keyword is None else None
+                imports = self.ctx.imports if qualified is not None else None
+                if imports is None or qualified is None:
+                    continue  # a same-module class (searched already), a builtin, `metaclass=`
+                found = imports.member(qualified, name)
+                if found is not None:
+                    return found
+        return None
 
     def instantiate(
         self,
-        target: FunctionInfo,
+        target: Target,
         node: cst.CSTNode,
         values: list[Value] | None,
         state: State,
         call: cst.Call | None = None,
     ) -> Value:
-        """The abstract result of calling a same-module function, from its summary;
-        ``call`` gives the arguments when they differ from ``node``'s (a partial)."""
-        result = self.ctx.summary_of(target)
+        """The abstract result of calling a function, from its summary; ``call`` gives the
+        arguments when they differ from ``node``'s (a partial). Another module's function is
+        reported here, at the call, under its dotted name."""
+        result = self.ctx.summary_of(target) if isinstance(target, FunctionInfo) else TOP
         call = call or (node if isinstance(node, cst.Call) else None)
+        if isinstance(target, ImportedFunction):
+            result = _in_caller_scope(at_call(target.summary, node), target, call)
         if isinstance(result, Session):
             return value_of(self._instantiate_session(result, target, node, call, values))
         if isinstance(result, Mapping) and isinstance(result.slot, Session):
             slot = result.slot
             if slot.is_ambient:
-                return Mapping(Session(Origin.AMBIENT, target.name, node, Via.BUILDER))
+                return Mapping(Session(Origin.AMBIENT, target.label, node, Via.BUILDER))
             return Mapping(self._instantiate_session(slot, target, node, call, values))
         return result
 
     def _instantiate_session(
         self,
         session: Session,
-        target: FunctionInfo,
+        target: Target,
         node: cst.CSTNode,
         call: cst.Call | None,
         values: list[Value] | None,
     ) -> SlotValue:
         if session.is_ambient:
-            name = f"{target.name}()" if values is not None else self.ctx.text(node)
+            name = f"{target.label}()" if values is not None else self.ctx.text(node)
             return Session(Origin.AMBIENT, name, node)
         if session.origin is Origin.PARAMETER and call is not None and values is not None:
             argument = _argument_for(target, call, session.key)
@@ -347,10 +397,39 @@ class CallEvaluator(EvaluatorBase):
         return session
 
 
-def _argument_for(target: FunctionInfo, call: cst.Call, parameter: str) -> cst.Arg | None:
-    params = target.node.params
-    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
-    if target.owner_class is not None and positional and isinstance(call.func, cst.Attribute):
+def at_call(value: Value, node: cst.CSTNode) -> Value:
+    """An imported summary's sessions, which carry no node of their module, placed at the
+    call that reaches them: that is where they are reported and fixed."""
+    if isinstance(value, Session) and value.node is None:
+        return replace(value, node=node)
+    if isinstance(value, Mapping) and isinstance(value.slot, Session):
+        return replace(value, slot=at_call(value.slot, node))  # type: ignore[arg-type]
+    if isinstance(value, Items):
+        return Items(at_call(value.element, node))
+    if isinstance(value, Fixed):
+        return Fixed(tuple(at_call(element, node) for element in value.elements))
+    return value
+
+
+def _in_caller_scope(value: Value, target: ImportedFunction, call: cst.Call | None) -> Value:
+    """A resolution the imported function makes without some of its parameters (a
+    resolver wrapper dropping the override it is handed) drops, in the caller, what the
+    caller passes for them: the wrapper's parameter names mean nothing at the call."""
+    session = value.slot if isinstance(value, Mapping) else value
+    if not isinstance(session, Session) or not session.missing:
+        return value
+    missing: list[str] = []
+    for name in session.missing:
+        argument = _argument_for(target, call, name) if call is not None else None
+        if argument is not None and isinstance(argument.value, cst.Name):
+            missing.append(argument.value.value)
+    moved = replace(session, missing=tuple(missing))
+    return replace(value, slot=moved) if isinstance(value, Mapping) else moved
+
+
+def _argument_for(target: Target, call: cst.Call, parameter: str) -> cst.Arg | None:
+    positional = list(target.positional)
+    if target.is_method and positional and isinstance(call.func, cst.Attribute):
         positional = positional[1:]  # bound method: self/cls is not in the call
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == parameter:

@@ -25,6 +25,7 @@ from session_lint.core.values import (
 from session_lint.flow import dispatch
 from session_lint.flow.index import FunctionInfo, ModuleIndex
 from session_lint.flow.names import Names, string_value
+from session_lint.flow.portable import ImportLookup
 from session_lint.flow.walk import code_children
 
 # the path and join helpers live in the neutral core; the evaluator's parts import them here
@@ -49,6 +50,16 @@ class ModuleContext:
     index: ModuleIndex
     summary_of: Callable[[FunctionInfo], Value] = field(default=lambda info: TOP)
     reporter: dispatch.Reporter = field(default_factory=dispatch.Reporter)
+    # the project's other modules, looked up only when a name is not the module's own:
+    # a module that never reaches an imported name costs no project work
+    imports_factory: Callable[[], ImportLookup | None] = field(default=lambda: None)
+    _imports: list[ImportLookup | None] = field(default_factory=list)
+
+    @property
+    def imports(self) -> ImportLookup | None:
+        if not self._imports:
+            self._imports.append(self.imports_factory())
+        return self._imports[0]
 
     def text(self, node: cst.CSTNode) -> str:
         return " ".join(self.module.code_for_node(node).split())
@@ -89,9 +100,20 @@ class EvaluatorBase:
 
     def key_of(self, node: cst.BaseExpression) -> str | None:
         """A mapping key spelt as a plain string literal or a module-level constant."""
-        if isinstance(node, cst.Name):
-            return self.ctx.index.constants.get(node.value)
+        if isinstance(node, cst.Name | cst.Attribute):
+            if isinstance(node, cst.Name) and node.value in self.ctx.index.constants:
+                return self.ctx.index.constants[node.value]
+            return self._imported_constant(node)
         return string_value(node)
+
+    def _imported_constant(self, node: cst.Name | cst.Attribute) -> str | None:
+        """``KEY`` from ``from .keys import KEY``, or ``keys.KEY``: a constant of another
+        module of the project."""
+        qualified = self.ctx.index.table.qualify(node)
+        if qualified is None or (isinstance(node, cst.Name) and qualified == node.value):
+            return None  # a local or builtin name: not imported
+        imports = self.ctx.imports
+        return imports.constant(qualified) if imports is not None else None
 
     def _subscript_key(self, node: cst.Subscript) -> str | None:
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):

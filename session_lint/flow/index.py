@@ -24,6 +24,19 @@ class FunctionInfo:
         return self.node.name.value
 
     @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def is_method(self) -> bool:
+        return self.owner_class is not None
+
+    @property
+    def positional(self) -> tuple[str, ...]:
+        params = self.node.params
+        return tuple(p.name.value for p in (*params.posonly_params, *params.params))
+
+    @property
     def is_property(self) -> bool:
         return any(
             isinstance(d.decorator, cst.Name | cst.Attribute)

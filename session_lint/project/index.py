@@ -9,6 +9,8 @@ terminate. Each module's exports are read once per index.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +28,32 @@ class Definition:
     name: str | None
 
 
+_DIGESTS: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def file_digest(file: Path) -> str | None:
+    """A hash of ``file``'s bytes, re-read only when its size, mtime or inode change;
+    ``None`` when it cannot be read."""
+    try:
+        stat = file.stat()
+        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        known = _DIGESTS.get(file)
+        if known is not None and known[0] == signature:
+            return known[1]
+        digest = hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+    _DIGESTS[file] = (signature, digest)
+    return digest
+
+
 class ProjectIndex:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._files: dict[str, Path | None] = {}
-        self._exports: dict[Path, Exports] = {}
+        self._exports: dict[Path, tuple[str | None, Exports]] = {}
+        # told of every module whose exports a lookup reads: what a summary depends on
+        self.observer: Callable[[Path, str | None], None] | None = None
 
     def module_file(self, module: str) -> Path | None:
         """The source file of ``module`` inside the project, or ``None``."""
@@ -52,13 +75,19 @@ class ProjectIndex:
         return None
 
     def exports(self, file: Path) -> Exports:
-        if file not in self._exports:
+        """``file``'s top-level bindings, read again when the file changed (an editor or a
+        test process outlives an edit)."""
+        digest = file_digest(file)
+        if self.observer is not None:
+            self.observer(file, digest)
+        known = self._exports.get(file)
+        if known is None or known[0] != digest:
             try:
                 source = file.read_bytes()
             except OSError:
                 source = b""
-            self._exports[file] = read_exports(file, source)
-        return self._exports[file]
+            known = self._exports[file] = (digest, read_exports(file, source))
+        return known[1]
 
     def locate(self, module: str, name: str) -> Definition | None:
         """Where ``from module import name`` finds its value, followed through re-exports."""

@@ -10,6 +10,7 @@ Nothing here imports or runs the code: it only looks at paths.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,16 +23,33 @@ DEFAULT_SRC = (".", "src")
 class Project:
     root: Path
     source_roots: tuple[Path, ...]
+    marked: bool = False  # a pyproject.toml/setup.cfg/setup.py says where the root is
+
+
+def names_a_file(path: str) -> bool:
+    """Is ``path`` a source file's path (project mode applies), not ``<string>`` or stdin?"""
+    return bool(path) and not path.startswith("<") and path not in {"-", "stdin"}
+
+
+def in_marked_project(path: str) -> bool:
+    """Does project mode apply to the file at ``path``: a real file under a folder with a
+    ``pyproject.toml``, ``setup.cfg`` or ``setup.py``? A loose folder (the standard
+    library, a scratch folder) is checked file by file, so its imports of each other are
+    not summarised; one lookup per folder."""
+    if not names_a_file(path):
+        return False
+    return _marked_ancestor(Path(os.path.abspath(path)).parent) is not None
 
 
 def find_project(file: Path, src: tuple[str, ...] = DEFAULT_SRC) -> Project:
     """The project ``file`` belongs to, with the folders its imports resolve from."""
     file = file.resolve()
     import_root = _above_packages(file.parent)
-    root = _marked_ancestor(file.parent) or import_root
+    marked = _marked_ancestor(file.parent)
+    root = marked or import_root
     roots = [import_root, *(root / entry for entry in src), file.parent]
     unique = tuple(dict.fromkeys(path.resolve() for path in roots if path.is_dir()))
-    return Project(root, unique)
+    return Project(root, unique, marked is not None)
 
 
 def module_name(file: Path) -> str:
