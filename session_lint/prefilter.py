@@ -73,7 +73,7 @@ class Prefilter:
     def may_find(self, source: str | bytes, *, project: bool = False) -> bool:
         """False only when no finding is possible; True when unsure. In ``project`` mode
         (the text is a file of a project) an imported builder, wrapper or key constant can
-        be the session source, so a sink and an import are enough."""
+        be the session source, so a sink and an import (Elixir: an alias) are enough."""
         if isinstance(source, bytes):
             if source.startswith(_WIDE_BOMS) or b"\0" in source or not _decodes(source):
                 return True  # not plain ASCII-compatible text: let the parser say what it is
@@ -81,7 +81,7 @@ class Prefilter:
         return self._search(source, self._all(project))
 
     def _all(self, project: bool) -> list[str]:
-        return [*self.sinks, *self.sources, *(["import"] if project else [])]
+        return [*self.sinks, *self.sources, *(["import", "alias"] if project else [])]
 
     def _search(self, text: str | bytes, needles: list[str] | list[bytes]) -> bool:
         sink_count = len(self.sinks)

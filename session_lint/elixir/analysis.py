@@ -11,7 +11,9 @@ from session_lint.elixir.evaluator import Evaluator, ModuleContext
 from session_lint.elixir.index import ModuleInfo, build_index
 from session_lint.elixir.names import ElixirNames
 from session_lint.elixir.parsing import Source, Unparsable, parse_elixir
+from session_lint.elixir.project import ElixirProject, project_for
 from session_lint.noqa import filter_noqa
+from session_lint.project.layout import names_a_file
 from session_lint.registry import enabled_codes
 from session_lint.rules import AmbientPayloadBuilder, UnparsableFile
 from session_lint.types import Diagnostic
@@ -28,8 +30,11 @@ def check_elixir(
         return [UnparsableFile.at(path, error.reason, error.line, error.column)], 0
     modules = build_index(parsed.tree.root_node, ElixirNames(config).sinks)
     dispatches = sum(module.dispatch_count for module in modules)
+    project = None
+    if config.project and names_a_file(path):
+        project = project_for(path, ElixirNames(config).sinks)
     try:
-        findings = analyse_elixir(modules, config)
+        findings = analyse_elixir(modules, config, project)
     except RecursionError:
         return [UnparsableFile.at(path, "nested too deeply to analyse")], dispatches
     diagnostics = sorted((_diagnostic(parsed, path, f) for f in findings), key=Diagnostic.sort_key)
@@ -39,13 +44,15 @@ def check_elixir(
     return diagnostics, dispatches
 
 
-def analyse_elixir(modules: list[ModuleInfo], config: Config) -> list[Finding]:
+def analyse_elixir(
+    modules: list[ModuleInfo], config: Config, project: ElixirProject | None = None
+) -> list[Finding]:
     enabled = enabled_codes(config)
     names = ElixirNames(config)
     reporter = Reporter(language="elixir")
     want_builders = AmbientPayloadBuilder.CODE in enabled
     for module in modules:
-        ctx = ModuleContext(module, names, reporter)
+        ctx = ModuleContext(module, names, reporter, project=project)
         for clauses in module.clauses.values():
             for clause in clauses:
                 if clause.dispatches:

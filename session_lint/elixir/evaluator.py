@@ -10,7 +10,7 @@ session set together on each branch stay correct.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 from tree_sitter import Node
@@ -38,6 +38,7 @@ from session_lint.core.values import (
 )
 from session_lint.elixir.index import Clause, ModuleInfo
 from session_lint.elixir.names import ElixirNames
+from session_lint.elixir.project import ElixirProject
 from session_lint.elixir.syntax import (
     atom_value,
     block_body,
@@ -68,6 +69,22 @@ class ModuleContext:
     reporter: Reporter
     summaries: dict[tuple[int, tuple[Value, ...]], Value] = field(default_factory=dict)
     running: set[int] = field(default_factory=set)
+    project: ElixirProject | None = None  # None: calls into other modules stay opaque
+    # the other modules' contexts, shared by every context of one file's run
+    others: dict[str, ModuleContext] = field(default_factory=dict)
+
+    def other(self, name: str) -> ModuleContext | None:
+        """The context of project module ``name``, to evaluate its functions in."""
+        if self.project is None or name == self.module.name:
+            return None
+        if name not in self.others:
+            module = self.project.module(name)
+            if module is None:
+                return None
+            self.others[name] = ModuleContext(
+                module, self.names, self.reporter, project=self.project, others=self.others
+            )
+        return self.others[name]
 
 
 def _alternatives(values: Sequence[Value]) -> list[Value]:
@@ -417,7 +434,22 @@ class Evaluator:
         clauses = self.ctx.module.clauses.get(name) if local else None
         if clauses:
             return self._same_module_call(name, node, clauses, values)
+        if receiver is not None and receiver.type == "alias":
+            return self._other_module_call(receiver, name, qualified, node, values)
         return TOP
+
+    def _other_module_call(
+        self, receiver: Node, name: str, qualified: str, node: Node, values: list[Value]
+    ) -> Value:
+        """A function of another module of the project, evaluated in its own module and
+        reported at this call under the name it is written with (``Payload.base_payload``)."""
+        other = self.ctx.other(qualified.rsplit(".", 1)[0])
+        clauses = other.module.clauses.get(name) if other is not None else None
+        if other is None or not clauses:
+            return TOP
+        inner = Evaluator(other, check=False, depth=self.depth)
+        written = f"{flat_text(receiver)}.{name}"
+        return _anchored(inner._same_module_call(written, node, clauses, values), node)
 
     def _map_function(self, name: str, node: Node, args: list[Node], values: list[Value]) -> Value:
         """`Map.put/3`, `Map.merge/2`, `Map.get/2,3`, `Map.fetch!/2`, `Keyword.put/3`,
@@ -552,6 +584,17 @@ class Evaluator:
         }
         for payload, routing in list(product(payloads, routings))[:MAX_PATHS]:
             check_sessions(reporter, slot_of(payload), slot_of(routing), site, details)
+
+
+def _anchored(value: Value, node: Node) -> Value:
+    """``value`` with the sessions another file made reported at ``node``, the call."""
+    if isinstance(value, Session):
+        return replace(value, node=node)
+    if isinstance(value, Mapping) and isinstance(value.slot, Session):
+        return replace(value, slot=replace(value.slot, node=node))
+    if isinstance(value, Fixed):
+        return Fixed(tuple(_anchored(element, node) for element in value.elements))
+    return value
 
 
 def _as_mapping(value: Value) -> Mapping:

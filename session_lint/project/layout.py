@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py")
+# mix.exs: an Elixir project (its Python files, e.g. under priv/, belong to it too)
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "mix.exs")
 DEFAULT_SRC = (".", "src")
 
 
