@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pickle
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from tests.runtime.pool_support import (
     add,
     closing_pool,
     session,
+    wait_until,
 )
 from tests.runtime.support import CounterBinding, SupportBinding, TestMathModule
 
@@ -276,9 +276,7 @@ def test_a_timed_out_call_that_had_not_started_never_runs(pool: PoolClient, tmp_
 
     busy = threading.Thread(target=occupy)
     busy.start()
-    deadline = time.monotonic() + 10
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert wait_until(started.exists)
     with pytest.raises(CallTimeoutError):
         runtime.call_class(CounterBinding, __runtime__={"session_id": name, "timeout": 0.1})
     busy.join(timeout=10)

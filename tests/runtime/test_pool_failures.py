@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -61,9 +60,8 @@ def test_a_killed_worker_fails_its_calls_loses_its_refs_and_is_replaced(tmp_path
         )
         assert wait_until(started.exists)
         os.kill(victim, signal.SIGKILL)
-        killed_at = time.monotonic()
-        thread.join(timeout=10)
-        assert not thread.is_alive() and time.monotonic() - killed_at < 5
+        thread.join(timeout=10)  # a liveness bound, not a speed check: the call must end
+        assert not thread.is_alive()
 
         # The in-flight call: a clear error naming the worker and how it died.
         (error,) = errors
@@ -160,9 +158,7 @@ def test_close_does_not_wait_forever_for_a_stuck_call(tmp_path: Path) -> None:
         lambda: runtime.call(PoolTargets, "touch_and_sleep", [str(started), 60], **session("S")),
     )
     assert wait_until(started.exists)
-    begun = time.monotonic()
-    pool.close(timeout=0.3)
-    assert time.monotonic() - begun < 5
+    pool.close(timeout=0.3)  # returns although the call never finishes on its own
     thread.join(timeout=10)
     assert not thread.is_alive()
     (error,) = errors
@@ -184,12 +180,10 @@ def test_an_unclosed_pool_does_not_keep_the_interpreter_alive() -> None:
         print(*pool.pids, flush=True)
         """
     )
-    begun = time.monotonic()
-    done = subprocess.run(
+    done = subprocess.run(  # the timeout is the liveness bound: exit, do not hang
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - begun < 30
     pids = [int(pid) for pid in done.stdout.split()]
     assert len(pids) == 2
     assert wait_until(lambda: all(gone(pid) for pid in pids), limit=5)
