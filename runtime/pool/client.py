@@ -23,7 +23,6 @@ from runtime.errors import (
     QueueFullError,
     QueueTimeoutError,
     RefNotFoundError,
-    WorkerDiedError,
 )
 from runtime.failures import (
     LostSessions,
@@ -50,6 +49,7 @@ from runtime.pool.handle import (
     credit_due,
 )
 from runtime.pool.limits import Died, Unsent, check_timeout, deadline_after
+from runtime.pool.slots import WorkerSlots
 from runtime.pool.steps import DELIVER, WAIT, PoolSteps, drive_sync
 from runtime.pool.worker import CALL, DONE, ITEM, SNAPSHOT, STREAM
 from runtime.registry import (
@@ -139,27 +139,13 @@ class PoolClient:
         self._context = multiprocessing.get_context(start_method)
         self._strict_sessions = bool(strict_sessions)
         self._max_queue = max_queue
-        self._start_timeout = start_timeout
         self._cond = threading.Condition()
-        self._slots: list[WorkerHandle | None] = [None] * workers
-        self._replacing: set[int] = set()
-        self._failures: dict[int, str] = {}
         self._lost = LostSessions()
-        self._closed = False
-        self._stopped = threading.Event()
         self._aio: AsyncPoolClient | None = None
-        handles: list[WorkerHandle] = []
-        try:
-            for index in range(workers):
-                handles.append(self._new_handle(index))
-            for handle in handles:
-                handle.wait_ready(start_timeout)
-        except BaseException:
-            for handle in handles:
-                handle.begin_stop()
-                handle.finish_stop(0)
-            raise
-        self._slots = list(handles)
+        self._workers = WorkerSlots(
+            workers, self._new_handle, self._vacated, self._cond, start_timeout
+        )
+        self._workers.start()
         _OPEN.add(self)
 
     # -- the RuntimeClient protocol -----------------------------------------------------------
@@ -199,19 +185,19 @@ class PoolClient:
     def pids(self) -> list[int]:
         """Process ids of the live workers, by slot."""
         with self._cond:
-            return [handle.pid for handle in self._slots if handle is not None]
+            return [handle.pid for handle in self._workers.live()]
 
     def worker_pid(self, session_id: str) -> int | None:
         """Process id of the worker ``session_id`` is pinned to (``None``: not pinned)."""
         with self._cond:
             slot = self._affinity.slot_of(session_id)
-            handle = None if slot is None else self._slots[slot]
+            handle = None if slot is None else self._workers[slot]
             return None if handle is None else handle.pid
 
     def stats(self) -> dict[str, int]:
         """Bookkeeping sizes, for monitoring: pinned and live sessions, lost-refs notes, queue."""
         with self._cond:
-            handles = [handle for handle in self._slots if handle is not None]
+            handles = self._workers.live()
             return {
                 "pinned_sessions": len(self._affinity),
                 "live_sessions": sum(self._affinity.load()),
@@ -226,9 +212,9 @@ class PoolClient:
         worker busy past that raises ``CallTimeoutError`` (it is not stopped).
         """
         with self._cond:
-            if self._closed:
+            if self._workers.closed:
                 raise ClientClosedError("this PoolClient is closed")
-            handles = [handle for handle in self._slots if handle is not None]
+            handles = self._workers.live()
         limit = self._control_timeout if timeout is None else check_timeout(timeout, "timeout")
         deadline = deadline_after(limit)
         result: dict[int, dict[str, frozenset[str]]] = {}
@@ -251,28 +237,10 @@ class PoolClient:
         Running calls are answered first; after ``timeout`` seconds workers are
         terminated. Calls still waiting raise ``ClientClosedError``.
         """
-        with self._cond:
-            first = not self._closed
-            self._closed = True
-            handles = [handle for handle in self._slots if handle is not None]
-            self._slots = [None] * len(self._slots)
-            self._cond.notify_all()
-        if not first:
-            self._stopped.wait()
-            return
         try:
-            with self._cond:  # a replacement that is starting stops its worker itself
-                end = time.monotonic() + self._start_timeout + timeout
-                while self._replacing and (left := end - time.monotonic()) > 0:
-                    self._cond.wait(left)
-            for handle in handles:
-                handle.begin_stop()
-            deadline = time.monotonic() + timeout
-            for handle in handles:
-                handle.finish_stop(max(0.0, deadline - time.monotonic()))
+            self._workers.close(timeout)
         finally:
             _OPEN.discard(self)
-            self._stopped.set()
 
     def __enter__(self) -> PoolClient:
         return self
@@ -286,8 +254,8 @@ class PoolClient:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else f"pids={self.pids}"
-        return f"<PoolClient workers={len(self._slots)} {state}>"
+        state = "closed" if self._workers.closed else f"pids={self.pids}"
+        return f"<PoolClient workers={len(self._workers)} {state}>"
 
     # -- calls ------------------------------------------------------------------------------
 
@@ -360,7 +328,7 @@ class PoolClient:
             with self._cond:
                 handle = self._route(call.session, deadline)
                 if handle.busy:
-                    queued = sum(h.queued for h in self._slots if h is not None)
+                    queued = sum(h.queued for h in self._workers.live())
                     if queued >= self._max_queue:
                         self._affinity.end(call.session, handle.index)
                         raise QueueFullError(
@@ -481,7 +449,7 @@ class PoolClient:
         elif kind != ITEM:
             return
         refs = wire_refs_in(data)
-        if refs and not self._closed:
+        if refs and not self._workers.closed:
             threading.Thread(
                 target=release_wire_refs, args=(self, refs), name="runtime-pool-discard"
             ).start()
@@ -491,32 +459,15 @@ class PoolClient:
     def _route(self, session: str | None, deadline: float | None) -> WorkerHandle:
         """The worker for a call of ``session`` (caller holds the lock); waits while every
         worker is being replaced."""
-        restarted = False
-        while True:
-            if self._closed:
-                raise ClientClosedError("this PoolClient is closed")
-            live = [index for index, handle in enumerate(self._slots) if handle is not None]
-            if live:
-                handle = self._slots[self._affinity.begin(session, live)]
-                assert handle is not None  # a dead worker's sessions are unpinned at once
-                return handle
-            if not self._replacing:
-                if restarted:
-                    failures = "; ".join(self._failures.values()) or "unknown failure"
-                    raise WorkerDiedError(f"no worker is available: {failures}")
-                for index in range(len(self._slots)):
-                    self._start_replacement(index)
-                restarted = True
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                raise CallTimeoutError("no worker became available before the timeout")
-            self._cond.wait(remaining)
+        handle = self._workers[self._affinity.begin(session, self._workers.live_indexes(deadline))]
+        assert handle is not None  # a dead worker's sessions are unpinned at once
+        return handle
 
     def _end(
         self, handle: WorkerHandle, session: str | None, *, released: bool, held: int | None = None
     ) -> None:
         with self._cond:
-            if self._slots[handle.index] is not handle:
+            if not self._workers.holds(handle):
                 return  # the worker is gone; its sessions were unpinned with it
             self._affinity.end(session, handle.index, released=released, held=held)
             if released and session is not None:
@@ -532,7 +483,7 @@ class PoolClient:
             self._helpers,
             self._strict_sessions,
             on_done=self._call_done,
-            on_exit=self._worker_exited,
+            on_exit=self._workers.exited,
         )
 
     def _call_done(self, handle: WorkerHandle, call: Call, response: Any, held: int | None) -> None:
@@ -543,51 +494,10 @@ class PoolClient:
         )
         self._end(handle, call.session, released=released, held=held)
 
-    def _worker_exited(self, handle: WorkerHandle, reason: str) -> None:
-        with self._cond:
-            if self._closed or self._slots[handle.index] is not handle:
-                return  # being stopped, or never in service: whoever stops it frees it
-            self._slots[handle.index] = None
-            for session in self._affinity.drop_slot(handle.index):
-                self._lost.note(session, reason)
-            self._start_replacement(handle.index)
-            self._cond.notify_all()
-        handle.dispose()
-
-    def _start_replacement(self, index: int) -> None:
-        """Start a worker for an empty slot in the background (caller holds the lock)."""
-        if self._closed or self._slots[index] is not None or index in self._replacing:
-            return
-        self._replacing.add(index)
-        threading.Thread(
-            target=self._replace, args=(index,), name=f"runtime-pool-start-{index}", daemon=True
-        ).start()
-
-    def _replace(self, index: int) -> None:
-        handle: WorkerHandle | None = None
-        failure = None
-        try:
-            handle = self._new_handle(index)
-            handle.wait_ready(self._start_timeout)
-        except Exception as exc:
-            failure = f"worker {index} could not be restarted: {exc}"
-            if handle is not None:
-                handle.begin_stop()
-                handle.finish_stop(0)
-                handle = None
-        with self._cond:
-            keep = handle is not None and not self._closed
-            if keep:
-                self._slots[index] = handle
-                self._failures.pop(index, None)
-        if handle is not None and not keep:
-            handle.begin_stop()
-            handle.finish_stop(1.0)
-        with self._cond:
-            self._replacing.discard(index)
-            if failure is not None:
-                self._failures[index] = failure
-            self._cond.notify_all()
+    def _vacated(self, index: int, reason: str) -> None:
+        """A worker exited (lock held): its sessions' refs are gone with it."""
+        for session in self._affinity.drop_slot(index):
+            self._lost.note(session, reason)
 
 
 _OPEN: weakref.WeakSet[PoolClient] = weakref.WeakSet()
