@@ -7,7 +7,8 @@ from tree_sitter import Node
 from session_lint.config import Config
 from session_lint.core.checks import Finding, Reporter
 from session_lint.core.values import Mapping, Session, Via
-from session_lint.elixir.evaluator import Evaluator, ModuleContext
+from session_lint.elixir.context import ModuleContext
+from session_lint.elixir.evaluator import Evaluator
 from session_lint.elixir.index import ModuleInfo, build_index
 from session_lint.elixir.names import ElixirNames
 from session_lint.elixir.parsing import Source, Unparsable, parse_elixir

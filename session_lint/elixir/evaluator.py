@@ -10,19 +10,10 @@ session set together on each branch stay correct.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from itertools import product
 
 from tree_sitter import Node
 
-from session_lint.core.checks import (
-    DispatchSite,
-    Reporter,
-    check_sessions,
-    clobbered_overrides,
-    slot_of,
-)
-from session_lint.core.lattice import MAX_PATHS, State, dedupe, join, merged_slot
+from session_lint.core.lattice import State, dedupe, join, merged_slot
 from session_lint.core.values import (
     OVERRIDE_MARK,
     TOP,
@@ -36,13 +27,11 @@ from session_lint.core.values import (
     Value,
     Via,
 )
-from session_lint.elixir.index import Clause, ModuleInfo
-from session_lint.elixir.names import ElixirNames
-from session_lint.elixir.project import ElixirProject
+from session_lint.elixir.calls import CallEvaluator
+from session_lint.elixir.context import as_mapping
+from session_lint.elixir.index import Clause
 from session_lint.elixir.syntax import (
-    atom_value,
     block_body,
-    call_parts,
     children,
     flat_text,
     identifiers,
@@ -52,39 +41,10 @@ from session_lint.elixir.syntax import (
     right,
     stab_clauses,
     stab_parts,
-    string_value,
     text,
 )
 
 MAX_ALTERNATIVES = 8  # values of one expression kept apart before they are joined
-MAX_CALL_DEPTH = 8  # same-module calls followed inside one another
-_MAP_MODULES = frozenset({"Map", "Keyword"})
-_BRANCHING = frozenset({"case", "cond", "if", "unless", "with", "try", "receive"})
-
-
-@dataclass
-class ModuleContext:
-    module: ModuleInfo
-    names: ElixirNames
-    reporter: Reporter
-    summaries: dict[tuple[int, tuple[Value, ...]], Value] = field(default_factory=dict)
-    running: set[int] = field(default_factory=set)
-    project: ElixirProject | None = None  # None: calls into other modules stay opaque
-    # the other modules' contexts, shared by every context of one file's run
-    others: dict[str, ModuleContext] = field(default_factory=dict)
-
-    def other(self, name: str) -> ModuleContext | None:
-        """The context of project module ``name``, to evaluate its functions in."""
-        if self.project is None or name == self.module.name:
-            return None
-        if name not in self.others:
-            module = self.project.module(name)
-            if module is None:
-                return None
-            self.others[name] = ModuleContext(
-                module, self.names, self.reporter, project=self.project, others=self.others
-            )
-        return self.others[name]
 
 
 def _alternatives(values: Sequence[Value]) -> list[Value]:
@@ -92,15 +52,8 @@ def _alternatives(values: Sequence[Value]) -> list[Value]:
     return unique if len(unique) <= MAX_ALTERNATIVES else [join(unique)]
 
 
-class Evaluator:
-    """Evaluates one clause. In check mode its dispatches are checked; otherwise (a
-    same-module builder called with known arguments) only its result is wanted."""
-
-    def __init__(self, ctx: ModuleContext, *, check: bool, depth: int = 0) -> None:
-        self.ctx = ctx
-        self.names = ctx.names
-        self.check = check
-        self.depth = depth
+class Evaluator(CallEvaluator):
+    """Blocks, bindings, expressions and containers; calls are the part below."""
 
     # ----------------------------------------------------------------- clauses and blocks
     def run_clause(self, clause: Clause, args: Sequence[Value] | None) -> Value:
@@ -258,7 +211,7 @@ class Evaluator:
         first, second = self.eval(lhs, state), self.eval(rhs, state)
         if op == "++" and all(isinstance(v, Mapping) for v in (*first, *second)):
             # keyword lists: `Keyword.get` finds the left-hand entry first
-            slot = merged_slot(_as_mapping(join(second)).slot, _as_mapping(join(first)).slot)
+            slot = merged_slot(as_mapping(join(second)).slot, as_mapping(join(first)).slot)
             return [Mapping(slot)]
         return second if op in {"&&", "and"} else [TOP]
 
@@ -287,27 +240,12 @@ class Evaluator:
         return join(self.eval(value, {})) if value is not None else TOP
 
     # ----------------------------------------------------------------- keys and mappings
-    def key_of(self, node: Node) -> str | None:
-        """A key spelt as a string, an atom or a module attribute holding one."""
-        if node.type == "unary_operator" and operator(node) == "@":
-            operand = node.child_by_field_name("operand")
-            held = self.ctx.module.attributes.get(text(operand)) if operand else None
-            return self.key_of(held) if held is not None else None
-        return string_value(node) or atom_value(node)
-
-    def _session_of(self, value: Value, node: Node | None) -> SlotValue:
-        if isinstance(value, Session):
-            return value
-        if node is None:
-            return Slot.UNKNOWN
-        return Session(Origin.OPAQUE, flat_text(node), node)
-
     def _entries(self, pairs: list[tuple[Node, Node]], state: State) -> SlotValue:
         slot: SlotValue = Slot.ABSENT
         for key, value_node in pairs:
             value = join(self.eval(value_node, state))
             if self.key_of(key) == self.names.session_key:
-                slot = self._session_of(value, value_node)
+                slot = self.session_of(value, value_node)
         return slot
 
     def _map(self, node: Node, state: State) -> Value:
@@ -322,7 +260,7 @@ class Evaluator:
             # `%{payload | "session_id" => sid}`
             update = items[0]
             base_node, rest = left(update), right(update)
-            base = _as_mapping(join(self.eval(base_node, state)) if base_node else TOP)
+            base = as_mapping(join(self.eval(base_node, state)) if base_node else TOP)
             items = [rest] if rest is not None else []
             if rest is not None and rest.type in {"keywords", "binary_operator"}:
                 items = children(rest) if rest.type == "keywords" else [rest]
@@ -371,146 +309,10 @@ class Evaluator:
         target = node.child_by_field_name("target")
         key = node.child_by_field_name("key")
         base = join(self.eval(target, state)) if target is not None else TOP
-        return self._read(base, self.key_of(key) if key is not None else None, node)
+        return self.read(base, self.key_of(key) if key is not None else None, node)
 
-    def _read(self, base: Value, key: str | None, node: Node) -> Value:
-        if key == self.names.runtime_key:
-            return Mapping(Slot.MAYBE, override="")  # the caller's `__runtime__` options
-        if key != self.names.session_key:
-            return TOP
-        if isinstance(base, Mapping) and isinstance(base.slot, Session):
-            slot = base.slot
-            if slot.is_ambient:
-                return Session(Origin.AMBIENT, flat_text(node), node, Via.READ_BACK)
-            return slot
-        return Session(Origin.OPAQUE, flat_text(node), node)
-
-    # ----------------------------------------------------------------- calls
-    def eval_call(self, node: Node, piped: Node | None, state: State) -> list[Value]:
-        parts = call_parts(node)
-        if parts.receiver is None and parts.name in _BRANCHING:
-            return self._branching(parts.name, parts.args, parts.do_block, state)
-        arg_nodes = [piped, *parts.args] if piped is not None else list(parts.args)
-        if parts.receiver is not None and parts.receiver.type != "alias":
-            self.eval(parts.receiver, state)
-        alternatives = [self.eval(arg, state) for arg in arg_nodes]
-        if parts.do_block is not None:
-            own, extra = block_body(parts.do_block)
-            self.block(own, [dict(state)])
-            for other in extra:
-                self.block(children(other), [dict(state)])
-        if parts.receiver is not None and parts.name in self.names.sinks:
-            if self.check:
-                self._check_dispatch(node, arg_nodes, alternatives, state)
-            return [TOP]
-        values = [join(alts) for alts in alternatives]
-        return [self._known_call(node, parts.receiver, parts.name, arg_nodes, values, state)]
-
-    def _known_call(
-        self,
-        node: Node,
-        receiver: Node | None,
-        name: str | None,
-        args: list[Node],
-        values: list[Value],
-        state: State,
-    ) -> Value:
-        if name is None:
-            return TOP
-        names = self.names
-        qualified = names.qualify(receiver, name, self.ctx.module)
-        if names.resolver.matches(qualified):
-            passed = ", ".join(flat_text(arg) for arg in args)
-            return Session(Origin.RESOLVED, passed, node, missing=self._missing(args, state))
-        if names.ambient.matches(qualified):
-            return Session(Origin.AMBIENT, f"{name}()", node)
-        if names.routing_helpers.matches(qualified):
-            if len(values) >= 2:
-                return Mapping(self._session_of(values[1], args[1]))
-            return Mapping(Slot.UNKNOWN)
-        if receiver is not None and receiver.type == "alias" and text(receiver) in _MAP_MODULES:
-            return self._map_function(name, node, args, values)
-        local = receiver is None or text(receiver) in {"__MODULE__", self.ctx.module.name}
-        clauses = self.ctx.module.clauses.get(name) if local else None
-        if clauses:
-            return self._same_module_call(name, node, clauses, values)
-        if receiver is not None and receiver.type == "alias":
-            return self._other_module_call(receiver, name, qualified, node, values)
-        return TOP
-
-    def _other_module_call(
-        self, receiver: Node, name: str, qualified: str, node: Node, values: list[Value]
-    ) -> Value:
-        """A function of another module of the project, evaluated in its own module and
-        reported at this call under the name it is written with (``Payload.base_payload``)."""
-        other = self.ctx.other(qualified.rsplit(".", 1)[0])
-        clauses = other.module.clauses.get(name) if other is not None else None
-        if other is None or not clauses:
-            return TOP
-        inner = Evaluator(other, check=False, depth=self.depth)
-        written = f"{flat_text(receiver)}.{name}"
-        return _anchored(inner._same_module_call(written, node, clauses, values), node)
-
-    def _map_function(self, name: str, node: Node, args: list[Node], values: list[Value]) -> Value:
-        """`Map.put/3`, `Map.merge/2`, `Map.get/2,3`, `Map.fetch!/2`, `Keyword.put/3`,
-        `Keyword.put_new/3`, `Keyword.get/2,3`, `Keyword.pop/3`, `Map.delete/2`."""
-        key = self.key_of(args[1]) if len(args) >= 2 else None
-        base = _as_mapping(values[0]) if values else Mapping(Slot.UNKNOWN)
-        session_key = self.names.session_key
-        if name in {"put", "put_new"} and len(values) >= 3:
-            if key != session_key:
-                return Mapping(base.slot, base.override)
-            if name == "put_new" and isinstance(base.slot, Session):
-                return Mapping(base.slot)
-            return Mapping(self._session_of(values[2], args[2]))
-        if name in {"get", "fetch!"} and len(values) >= 2:
-            return self._read(values[0], key, node)
-        if name == "pop" and len(values) >= 2 and key == self.names.runtime_key:
-            return Fixed((Mapping(Slot.MAYBE, override=""), TOP))
-        if name == "merge" and len(values) == 2:
-            return Mapping(merged_slot(base.slot, _as_mapping(values[1]).slot))
-        if name == "delete" and len(values) == 2:
-            return Mapping(Slot.ABSENT) if key == session_key else Mapping(base.slot)
-        if name == "new" and not values:
-            return Mapping(Slot.ABSENT)
-        return TOP
-
-    def _same_module_call(
-        self, name: str, node: Node, clauses: list[Clause], values: list[Value]
-    ) -> Value:
-        """A same-module function called with these values: the join of the clauses that
-        may match, reported at this call when it embeds or returns the ambient session."""
-        result = self._summary(clauses, tuple(values))
-        handed = {v for v in values if isinstance(v, Session)}
-        if isinstance(result, Mapping) and result.slot in handed:
-            return Mapping(result.slot)  # a helper storing the session it was handed
-        if isinstance(result, Mapping) and isinstance(result.slot, Session):
-            slot = result.slot
-            if slot.is_ambient and slot.via in (Via.READ, Via.BUILDER):
-                return Mapping(Session(Origin.AMBIENT, name, node, Via.BUILDER))
-        if isinstance(result, Session) and result.is_ambient and result.via is Via.READ:
-            return Session(Origin.AMBIENT, f"{name}()", node)
-        return result
-
-    def _summary(self, clauses: list[Clause], values: tuple[Value, ...]) -> Value:
-        matching = [c for c in clauses if _may_match(c, values)]
-        if not matching or self.depth >= MAX_CALL_DEPTH:
-            return TOP
-        key = (id(matching[0]), values)
-        if key in self.ctx.summaries:
-            return self.ctx.summaries[key]
-        if id(matching[0]) in self.ctx.running:
-            return TOP  # recursion: assume nothing
-        self.ctx.running.add(id(matching[0]))
-        try:
-            inner = Evaluator(self.ctx, check=False, depth=self.depth + 1)
-            result = join([inner.run_clause(clause, values) for clause in matching])
-        finally:
-            self.ctx.running.discard(id(matching[0]))
-        self.ctx.summaries[key] = result
-        return result
-
-    def _branching(
+    # ----------------------------------------------------------------- branching
+    def branching(
         self, name: str, args: list[Node], do_block: Node | None, state: State
     ) -> list[Value]:
         """`case`, `cond`, `if`, `unless`, `with`, `try`, `receive`: the alternatives are the
@@ -545,78 +347,3 @@ class Evaluator:
         return _alternatives(results)
 
     # ----------------------------------------------------------------- dispatch
-    def _missing(self, args: list[Node], state: State) -> tuple[str, ...]:
-        passed: set[str] = set()
-        for arg in args:
-            for name in identifiers(arg):
-                value = state.get(name)
-                if isinstance(value, Mapping) and value.override:
-                    passed.add(value.override)
-                elif isinstance(value, RefParameter):
-                    passed.add(value.name)
-        overrides, refs = _sources(state)
-        return tuple(name for name in overrides + refs if name not in passed)
-
-    def _check_dispatch(
-        self, node: Node, args: list[Node], alternatives: list[list[Value]], state: State
-    ) -> None:
-        """The payload is the second argument, routing the last one from the third on."""
-        if len(args) < 3:
-            return
-        payloads, routings = alternatives[1], alternatives[-1]
-        overrides, refs = _sources(state)
-        reporter = self.ctx.reporter
-        site = DispatchSite(
-            node,
-            args[1],
-            args[-1],
-            overrides,
-            refs,
-            None,
-            resolved=reporter.resolved.setdefault(id(node), []),
-            pairs=reporter.pairs.setdefault(id(node), []),
-            clobbered=clobbered_overrides(state),
-        )
-        details = {
-            "resolver": self.names.resolver_name,
-            "overrides": ", ".join(overrides + refs),
-            "key": self.names.session_key,
-        }
-        for payload, routing in list(product(payloads, routings))[:MAX_PATHS]:
-            check_sessions(reporter, slot_of(payload), slot_of(routing), site, details)
-
-
-def _anchored(value: Value, node: Node) -> Value:
-    """``value`` with the sessions another file made reported at ``node``, the call."""
-    if isinstance(value, Session):
-        return replace(value, node=node)
-    if isinstance(value, Mapping) and isinstance(value.slot, Session):
-        return replace(value, slot=replace(value.slot, node=node))
-    if isinstance(value, Fixed):
-        return Fixed(tuple(_anchored(element, node) for element in value.elements))
-    return value
-
-
-def _as_mapping(value: Value) -> Mapping:
-    return value if isinstance(value, Mapping) else Mapping(Slot.UNKNOWN)
-
-
-def _sources(state: State) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    overrides = {v.override for v in state.values() if isinstance(v, Mapping) and v.override}
-    refs = {v.name for v in state.values() if isinstance(v, RefParameter)}
-    return tuple(sorted(overrides)), tuple(sorted(refs))
-
-
-def _may_match(clause: Clause, values: tuple[Value, ...]) -> bool:
-    """Arity, and a `nil` parameter cannot match a known session."""
-    required = sum(1 for p in clause.params if not _has_default(p))
-    if not required <= len(values) <= len(clause.params):
-        return False
-    for param, value in zip(clause.params, values, strict=False):
-        if param.type == "nil" and isinstance(value, Session):
-            return False
-    return True
-
-
-def _has_default(param: Node) -> bool:
-    return param.type == "binary_operator" and operator(param) == "\\\\"

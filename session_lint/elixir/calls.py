@@ -1,0 +1,244 @@
+"""Calls in Elixir code: the ambient getter, the resolver, routing helpers, `Map` and
+`Keyword` functions, functions of this module and of other modules of the project, and
+the dispatches, whose sessions are checked here."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import product
+
+from tree_sitter import Node
+
+from session_lint.core.checks import (
+    DispatchSite,
+    check_sessions,
+    clobbered_overrides,
+    slot_of,
+)
+from session_lint.core.lattice import MAX_PATHS, State, join, merged_slot
+from session_lint.core.values import (
+    TOP,
+    Fixed,
+    Mapping,
+    Origin,
+    RefParameter,
+    Session,
+    Slot,
+    Value,
+    Via,
+)
+from session_lint.elixir.context import EvaluatorBase, as_mapping
+from session_lint.elixir.index import Clause
+from session_lint.elixir.syntax import (
+    block_body,
+    call_parts,
+    children,
+    flat_text,
+    identifiers,
+    operator,
+    text,
+)
+
+MAX_CALL_DEPTH = 8  # same-module calls followed inside one another
+_MAP_MODULES = frozenset({"Map", "Keyword"})
+_BRANCHING = frozenset({"case", "cond", "if", "unless", "with", "try", "receive"})
+
+
+class CallEvaluator(EvaluatorBase):
+    # ----------------------------------------------------------------- calls
+    def eval_call(self, node: Node, piped: Node | None, state: State) -> list[Value]:
+        parts = call_parts(node)
+        if parts.receiver is None and parts.name in _BRANCHING:
+            return self.branching(parts.name, parts.args, parts.do_block, state)
+        arg_nodes = [piped, *parts.args] if piped is not None else list(parts.args)
+        if parts.receiver is not None and parts.receiver.type != "alias":
+            self.eval(parts.receiver, state)
+        alternatives = [self.eval(arg, state) for arg in arg_nodes]
+        if parts.do_block is not None:
+            own, extra = block_body(parts.do_block)
+            self.block(own, [dict(state)])
+            for other in extra:
+                self.block(children(other), [dict(state)])
+        if parts.receiver is not None and parts.name in self.names.sinks:
+            if self.check:
+                self._check_dispatch(node, arg_nodes, alternatives, state)
+            return [TOP]
+        values = [join(alts) for alts in alternatives]
+        return [self._known_call(node, parts.receiver, parts.name, arg_nodes, values, state)]
+
+    def _known_call(
+        self,
+        node: Node,
+        receiver: Node | None,
+        name: str | None,
+        args: list[Node],
+        values: list[Value],
+        state: State,
+    ) -> Value:
+        if name is None:
+            return TOP
+        names = self.names
+        qualified = names.qualify(receiver, name, self.ctx.module)
+        if names.resolver.matches(qualified):
+            passed = ", ".join(flat_text(arg) for arg in args)
+            return Session(Origin.RESOLVED, passed, node, missing=self._missing(args, state))
+        if names.ambient.matches(qualified):
+            return Session(Origin.AMBIENT, f"{name}()", node)
+        if names.routing_helpers.matches(qualified):
+            if len(values) >= 2:
+                return Mapping(self.session_of(values[1], args[1]))
+            return Mapping(Slot.UNKNOWN)
+        if receiver is not None and receiver.type == "alias" and text(receiver) in _MAP_MODULES:
+            return self._map_function(name, node, args, values)
+        local = receiver is None or text(receiver) in {"__MODULE__", self.ctx.module.name}
+        clauses = self.ctx.module.clauses.get(name) if local else None
+        if clauses:
+            return self._same_module_call(name, node, clauses, values)
+        if receiver is not None and receiver.type == "alias":
+            return self._other_module_call(receiver, name, qualified, node, values)
+        return TOP
+
+    def _other_module_call(
+        self, receiver: Node, name: str, qualified: str, node: Node, values: list[Value]
+    ) -> Value:
+        """A function of another module of the project, evaluated in its own module and
+        reported at this call under the name it is written with (``Payload.base_payload``)."""
+        other = self.ctx.other(qualified.rsplit(".", 1)[0])
+        clauses = other.module.clauses.get(name) if other is not None else None
+        if other is None or not clauses:
+            return TOP
+        inner = type(self)(other, check=False, depth=self.depth)
+        written = f"{flat_text(receiver)}.{name}"
+        return _anchored(inner._same_module_call(written, node, clauses, values), node)
+
+    def _map_function(self, name: str, node: Node, args: list[Node], values: list[Value]) -> Value:
+        """`Map.put/3`, `Map.merge/2`, `Map.get/2,3`, `Map.fetch!/2`, `Keyword.put/3`,
+        `Keyword.put_new/3`, `Keyword.get/2,3`, `Keyword.pop/3`, `Map.delete/2`."""
+        key = self.key_of(args[1]) if len(args) >= 2 else None
+        base = as_mapping(values[0]) if values else Mapping(Slot.UNKNOWN)
+        session_key = self.names.session_key
+        if name in {"put", "put_new"} and len(values) >= 3:
+            if key != session_key:
+                return Mapping(base.slot, base.override)
+            if name == "put_new" and isinstance(base.slot, Session):
+                return Mapping(base.slot)
+            return Mapping(self.session_of(values[2], args[2]))
+        if name in {"get", "fetch!"} and len(values) >= 2:
+            return self.read(values[0], key, node)
+        if name == "pop" and len(values) >= 2 and key == self.names.runtime_key:
+            return Fixed((Mapping(Slot.MAYBE, override=""), TOP))
+        if name == "merge" and len(values) == 2:
+            return Mapping(merged_slot(base.slot, as_mapping(values[1]).slot))
+        if name == "delete" and len(values) == 2:
+            return Mapping(Slot.ABSENT) if key == session_key else Mapping(base.slot)
+        if name == "new" and not values:
+            return Mapping(Slot.ABSENT)
+        return TOP
+
+    def _same_module_call(
+        self, name: str, node: Node, clauses: list[Clause], values: list[Value]
+    ) -> Value:
+        """A same-module function called with these values: the join of the clauses that
+        may match, reported at this call when it embeds or returns the ambient session."""
+        result = self._summary(clauses, tuple(values))
+        handed = {v for v in values if isinstance(v, Session)}
+        if isinstance(result, Mapping) and result.slot in handed:
+            return Mapping(result.slot)  # a helper storing the session it was handed
+        if isinstance(result, Mapping) and isinstance(result.slot, Session):
+            slot = result.slot
+            if slot.is_ambient and slot.via in (Via.READ, Via.BUILDER):
+                return Mapping(Session(Origin.AMBIENT, name, node, Via.BUILDER))
+        if isinstance(result, Session) and result.is_ambient and result.via is Via.READ:
+            return Session(Origin.AMBIENT, f"{name}()", node)
+        return result
+
+    def _summary(self, clauses: list[Clause], values: tuple[Value, ...]) -> Value:
+        matching = [c for c in clauses if _may_match(c, values)]
+        if not matching or self.depth >= MAX_CALL_DEPTH:
+            return TOP
+        key = (id(matching[0]), values)
+        if key in self.ctx.summaries:
+            return self.ctx.summaries[key]
+        if id(matching[0]) in self.ctx.running:
+            return TOP  # recursion: assume nothing
+        self.ctx.running.add(id(matching[0]))
+        try:
+            inner = type(self)(self.ctx, check=False, depth=self.depth + 1)
+            result = join([inner.run_clause(clause, values) for clause in matching])
+        finally:
+            self.ctx.running.discard(id(matching[0]))
+        self.ctx.summaries[key] = result
+        return result
+
+    # ----------------------------------------------------------------- dispatch
+    def _missing(self, args: list[Node], state: State) -> tuple[str, ...]:
+        passed: set[str] = set()
+        for arg in args:
+            for name in identifiers(arg):
+                value = state.get(name)
+                if isinstance(value, Mapping) and value.override:
+                    passed.add(value.override)
+                elif isinstance(value, RefParameter):
+                    passed.add(value.name)
+        overrides, refs = _sources(state)
+        return tuple(name for name in overrides + refs if name not in passed)
+
+    def _check_dispatch(
+        self, node: Node, args: list[Node], alternatives: list[list[Value]], state: State
+    ) -> None:
+        """The payload is the second argument, routing the last one from the third on."""
+        if len(args) < 3:
+            return
+        payloads, routings = alternatives[1], alternatives[-1]
+        overrides, refs = _sources(state)
+        reporter = self.ctx.reporter
+        site = DispatchSite(
+            node,
+            args[1],
+            args[-1],
+            overrides,
+            refs,
+            None,
+            resolved=reporter.resolved.setdefault(id(node), []),
+            pairs=reporter.pairs.setdefault(id(node), []),
+            clobbered=clobbered_overrides(state),
+        )
+        details = {
+            "resolver": self.names.resolver_name,
+            "overrides": ", ".join(overrides + refs),
+            "key": self.names.session_key,
+        }
+        for payload, routing in list(product(payloads, routings))[:MAX_PATHS]:
+            check_sessions(reporter, slot_of(payload), slot_of(routing), site, details)
+
+
+def _anchored(value: Value, node: Node) -> Value:
+    """``value`` with the sessions another file made reported at ``node``, the call."""
+    if isinstance(value, Session):
+        return replace(value, node=node)
+    if isinstance(value, Mapping) and isinstance(value.slot, Session):
+        return replace(value, slot=replace(value.slot, node=node))
+    if isinstance(value, Fixed):
+        return Fixed(tuple(_anchored(element, node) for element in value.elements))
+    return value
+
+
+def _sources(state: State) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    overrides = {v.override for v in state.values() if isinstance(v, Mapping) and v.override}
+    refs = {v.name for v in state.values() if isinstance(v, RefParameter)}
+    return tuple(sorted(overrides)), tuple(sorted(refs))
+
+
+def _may_match(clause: Clause, values: tuple[Value, ...]) -> bool:
+    """Arity, and a `nil` parameter cannot match a known session."""
+    required = sum(1 for p in clause.params if not _has_default(p))
+    if not required <= len(values) <= len(clause.params):
+        return False
+    for param, value in zip(clause.params, values, strict=False):
+        if param.type == "nil" and isinstance(value, Session):
+            return False
+    return True
+
+
+def _has_default(param: Node) -> bool:
+    return param.type == "binary_operator" and operator(param) == "\\\\"
