@@ -6,7 +6,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 
 @runtime_checkable
@@ -47,6 +47,19 @@ class AsyncRuntimeClient(Protocol):
     def execute_stream(
         self, tool: str, payload: dict[str, Any], opts: dict[str, Any], /
     ) -> AsyncIterator[Any]: ...
+
+
+class ClosingClient:
+    """A client that holds workers: use it as a context manager, whose exit closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 _lock = threading.Lock()

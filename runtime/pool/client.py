@@ -10,10 +10,10 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, Final
 
 from runtime.adapter import Helper, unwrap_response
+from runtime.client import ClosingClient
 from runtime.context import check_session_id
 from runtime.discard import release_wire_refs, wire_refs_in
 from runtime.errors import (
@@ -67,7 +67,7 @@ DEFAULT_MAX_QUEUE: Final = 10_000
 _CONTROL_TOOLS: Final = (TOOL_RELEASE_REF, TOOL_RELEASE_SESSION)
 
 
-class PoolClient:
+class PoolClient(ClosingClient):
     """``workers`` processes, each an :class:`Adapter`; a routing session sticks to one.
 
     The ROUTING session (``opts["session_id"]``) picks the worker: a new session goes to
@@ -241,17 +241,6 @@ class PoolClient:
             self._workers.close(timeout)
         finally:
             _OPEN.discard(self)
-
-    def __enter__(self) -> PoolClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._workers.closed else f"pids={self.pids}"

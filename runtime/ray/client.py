@@ -6,13 +6,13 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, Final
 
 import ray
 from ray.exceptions import ActorDiedError, GetTimeoutError, RayActorError, RayError
 
 from runtime.adapter import Helper, unwrap_response
+from runtime.client import ClosingClient
 from runtime.context import check_session_id
 from runtime.errors import (
     CallTimeoutError,
@@ -53,7 +53,7 @@ STREAM_STOP_GRACE: Final = 1.0
 """Seconds a late stream, cancelled, may take to stop at its next item before it is killed."""
 
 
-class RayClient:
+class RayClient(ClosingClient):
     """``actors`` named Ray actors, each an :class:`Adapter`; a routing session sticks to one.
 
     The ROUTING session (``opts["session_id"]``) picks the actor by rendezvous hashing, so
@@ -228,17 +228,6 @@ class RayClient:
         finally:
             if self._started_ray:
                 disconnect()
-
-    def __enter__(self) -> RayClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._actors.closed else f"pids={self.pids}"
