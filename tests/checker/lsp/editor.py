@@ -125,14 +125,27 @@ class Editor:
             types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri))
         )
 
-    async def diagnostics(self, uri: str, version: int | None) -> list[types.Diagnostic]:
+    async def diagnostics(
+        self, uri: str, version: int | None, *, after: int = 0
+    ) -> list[types.Diagnostic]:
         """The diagnostics published for ``version`` of ``uri`` (``None``: on close)."""
-        return list((await self.publication(uri, version)).diagnostics)
+        return list((await self.publication(uri, version, after=after)).diagnostics)
 
-    async def publication(self, uri: str, version: int | None) -> types.PublishDiagnosticsParams:
+    async def codes(self, uri: str, version: int | None, *, after: int = 0) -> list[str]:
+        return [str(d.code) for d in await self.diagnostics(uri, version, after=after)]
+
+    def mark(self, uri: str) -> int:
+        """How many publications ``uri`` had so far (wait for those after it)."""
+        return len(self.published[uri])
+
+    async def publication(
+        self, uri: str, version: int | None, *, after: int = 0
+    ) -> types.PublishDiagnosticsParams:
+        """The first publication for ``version`` of ``uri`` among those after ``after``."""
+
         async def arrived() -> types.PublishDiagnosticsParams:
             while True:
-                for params in self.published[uri]:
+                for params in self.published[uri][after:]:
                     if params.version == version:
                         return params
                 self._arrived.clear()
@@ -155,6 +168,11 @@ class Editor:
     async def stats(self) -> dict[str, int]:
         result = await self.client.protocol.send_request_async("session-lint/stats", {})
         return {key: int(value) for key, value in result._asdict().items()}
+
+    def save(self, name: str) -> None:
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=self.uri(name)))
+        )
 
     def notify_watched(self, name: str, kind: types.FileChangeType) -> None:
         self.client.workspace_did_change_watched_files(
