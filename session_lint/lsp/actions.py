@@ -15,7 +15,7 @@ from lsprotocol import types
 from session_lint.lsp.checking import BufferCheck, fix_buffer
 from session_lint.lsp.diagnostics import overlaps, to_lsp
 from session_lint.lsp.positions import Lines, edits_between
-from session_lint.types import Applicability
+from session_lint.types import Applicability, Diagnostic
 
 FIX_ALL_KIND = "source.fixAll.session-lint"
 FIX_ALL_TITLE = "Fix all session-lint issues"
@@ -47,29 +47,41 @@ def workspace_edit(target: Version, edits: Sequence[types.TextEdit]) -> types.Wo
     )
 
 
+def fixable_at(check: BufferCheck, lines: Lines, asked: types.Range) -> list[Diagnostic]:
+    """The findings with a fix that touch ``asked``."""
+    return [
+        d
+        for d in check.diagnostics
+        if d.fix is not None and d.fix.edits and overlaps(to_lsp(d, lines).range, asked)
+    ]
+
+
 def quick_fixes(
-    target: Version, check: BufferCheck, lines: Lines, asked: types.Range
+    target: Version, found: list[Diagnostic], lines: Lines, declined: str | None
 ) -> list[types.CodeAction]:
-    """A quick fix for each fixable finding that touches ``asked``."""
+    """A quick fix for each of the ``found`` findings; when ``--fix`` would leave the
+    file as it is (``declined`` says why), each is shown disabled, without an edit."""
     actions = []
-    for diagnostic in check.diagnostics:
+    for diagnostic in found:
         fix = diagnostic.fix
-        if fix is None or not fix.edits:
-            continue
-        shown = to_lsp(diagnostic, lines)
-        if not overlaps(shown.range, asked):
-            continue
+        assert fix is not None
         safe = fix.applicability is Applicability.SAFE
+        edit = workspace_edit(target, [lines.text_edit(edit) for edit in fix.edits])
         actions.append(
             types.CodeAction(
                 title=fix.title if safe else f"{fix.title} (unsafe)",
                 kind=types.CodeActionKind.QuickFix,
-                diagnostics=[shown],
-                is_preferred=safe,
-                edit=workspace_edit(target, [lines.text_edit(edit) for edit in fix.edits]),
+                diagnostics=[to_lsp(diagnostic, lines)],
+                is_preferred=safe and declined is None,
+                edit=None if declined is not None else edit,
+                disabled=None if declined is None else types.CodeActionDisabled(reason=declined),
             )
         )
     return actions
+
+
+def any_unsafe(found: list[Diagnostic]) -> bool:
+    return any(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in found)
 
 
 def has_safe_fix(check: BufferCheck) -> bool:
@@ -82,12 +94,19 @@ def has_safe_fix(check: BufferCheck) -> bool:
 
 def fix_all_edit(
     target: Version, text: str, check: BufferCheck, lines: Lines
-) -> types.WorkspaceEdit:
-    """The edit that turns the buffer into what ``session-lint --fix`` writes for it."""
-    fixed, _why = fix_buffer(text, check, unsafe=False)
-    return workspace_edit(target, edits_between(text, fixed, lines.units))
+) -> tuple[types.WorkspaceEdit, str | None]:
+    """The edit that turns the buffer into what ``session-lint --fix`` writes for it, and
+    why ``--fix`` would leave the file as it is, when it would (the edit is then empty)."""
+    fixed, why = fix_buffer(text, check, unsafe=False)
+    return workspace_edit(target, edits_between(text, fixed, lines.units)), why
 
 
-def fix_all(title_data: object, edit: types.WorkspaceEdit | None) -> types.CodeAction:
-    """The fix-all action, with its edit, or with ``data`` to resolve it later."""
-    return types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, edit=edit, data=title_data)
+def fix_all(
+    data: object, edit: types.WorkspaceEdit | None, why: str | None = None
+) -> types.CodeAction:
+    """The fix-all action: with its edit, or with ``data`` to resolve the edit later; a
+    fix ``--fix`` declines is shown disabled, with the reason."""
+    disabled = None if why is None else types.CodeActionDisabled(reason=why)
+    return types.CodeAction(
+        title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, edit=edit, data=data, disabled=disabled
+    )

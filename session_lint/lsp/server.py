@@ -9,6 +9,7 @@ computed from, so nothing stale reaches the editor.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,18 +20,21 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from session_lint import __version__
+from session_lint.api import internal_error
 from session_lint.config import ConfigError
 from session_lint.lsp.actions import (
     FIX_ALL_KIND,
     KINDS,
     Version,
+    any_unsafe,
     fix_all,
     fix_all_edit,
+    fixable_at,
     has_safe_fix,
     quick_fixes,
     wanted,
 )
-from session_lint.lsp.checking import BufferCheck, Target, check_buffer, target_of
+from session_lint.lsp.checking import BufferCheck, Target, check_buffer, fix_buffer, target_of
 from session_lint.lsp.diagnostics import all_to_lsp
 from session_lint.lsp.positions import Lines
 from session_lint.lsp.state import forget_disk_state, is_configuration, watchers
@@ -42,16 +46,18 @@ STATS = "session-lint/stats"  # a request answering the work counters (tests cou
 
 class SessionLintServer(LanguageServer):
     def __init__(self) -> None:
+        # whole texts, not increments: pygls applies increments by ``str.splitlines``
+        # lines, which also break at form feeds and U+2028, where editors do not; a
+        # buffer's text costs far less to send than to check
         super().__init__(
-            "session-lint",
-            __version__,
-            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            "session-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
         )
         self.debounce = DEFAULT_DEBOUNCE
         self.root = Path.cwd()
         self.settings = Settings(cwd=self.root)
         self.engine = ThreadPoolExecutor(1, thread_name_prefix="session-lint-check")
         self.results: dict[str, tuple[int, BufferCheck]] = {}
+        self.declines: dict[str, tuple[tuple[int, bool], str | None]] = {}
         self.work: Counter[str] = Counter()
         self.shown_errors: set[str] = set()
         from session_lint.lsp.scheduler import Debouncer
@@ -125,6 +131,9 @@ class SessionLintServer(LanguageServer):
             return check_buffer(text, target, self.settings)
         except ConfigError as error:
             return error
+        except Exception as error:  # a bug of ours: SES000 for this buffer, as the CLI does
+            failed = internal_error(str(target.path), error)
+            return BufferCheck(failed.path, None, failed.diagnostics, failed.internal_error)
 
     def publish(self, uri: str, version: int | None, items: list[types.Diagnostic]) -> None:
         self.work["published"] += 1
@@ -165,6 +174,7 @@ class SessionLintServer(LanguageServer):
         await asyncio.get_running_loop().run_in_executor(self.engine, forget)
         self.shown_errors.clear()
         self.results.clear()
+        self.declines.clear()
         self.schedule_all(0)
 
     # -- code actions --------------------------------------------------------------------
@@ -191,13 +201,32 @@ class SessionLintServer(LanguageServer):
         only = params.context.only
         actions: list[types.CodeAction] = []
         if wanted(types.CodeActionKind.QuickFix, only):
-            actions += quick_fixes(target, check, lines, params.range)
+            found = fixable_at(check, lines, params.range)
+            if found:
+                declined = await self.declined(target, text, check, unsafe=any_unsafe(found))
+                actions += quick_fixes(target, found, lines, declined)
         if wanted(FIX_ALL_KIND, only) and has_safe_fix(check):
             if self.resolves_edits():
                 actions.append(fix_all({"uri": uri, "version": version}, None))
             else:
-                actions.append(fix_all(None, await self._fix_all_edit(target, text, check)))
+                actions.append(fix_all(None, *await self._fix_all_edit(target, text, check)))
         return actions
+
+    async def declined(
+        self, target: Version, text: str, check: BufferCheck, *, unsafe: bool
+    ) -> str | None:
+        """Why ``--fix`` would leave this version of the buffer as it is, if it would
+        (libcst cannot reproduce its text, ...): one fix pass per version, remembered."""
+        key = (target.version, unsafe)
+        known = self.declines.get(target.uri)
+        if known is not None and known[0] == key:
+            return known[1]
+        loop = asyncio.get_running_loop()
+        _fixed, why = await loop.run_in_executor(
+            self.engine, functools.partial(fix_buffer, text, check, unsafe=unsafe)
+        )
+        self.declines[target.uri] = (key, why)
+        return why
 
     async def resolve(self, action: types.CodeAction) -> types.CodeAction:
         data: Any = action.data
@@ -209,12 +238,14 @@ class SessionLintServer(LanguageServer):
             return action  # the buffer moved on: the editor asks again
         version, text, check = current
         target = Version(uri, version, self.versioned_edits())
-        action.edit = await self._fix_all_edit(target, text, check)
+        action.edit, why = await self._fix_all_edit(target, text, check)
+        if why is not None:
+            action.disabled = types.CodeActionDisabled(reason=why)
         return action
 
     async def _fix_all_edit(
         self, target: Version, text: str, check: BufferCheck
-    ) -> types.WorkspaceEdit:
+    ) -> tuple[types.WorkspaceEdit, str | None]:
         lines = self.lines(text)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.engine, fix_all_edit, target, text, check, lines)
@@ -288,6 +319,7 @@ def build_server() -> SessionLintServer:
         uri = params.text_document.uri
         ls.debouncer.cancel(uri)
         ls.results.pop(uri, None)
+        ls.declines.pop(uri, None)
         ls.publish(uri, None, [])
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

@@ -4,20 +4,50 @@ server`` process over stdio, as VS Code, Neovim or Helix would."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-from pygls.workspace import TextDocument
 
 # the command the tests start, and the one every README snippet must name
 COMMAND = ("session-lint", "server")
 # long enough that a test is never decided by the machine's speed, only by what it awaits
 PATIENCE = 120.0
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class Buffer:
+    text: str
+    version: int
+
+
+def offset(text: str, position: types.Position) -> int:
+    """The index in ``text`` of an LSP position: lines broken at CR LF, CR and LF only,
+    characters counted in UTF-16 units (written apart from the server's own code)."""
+    starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+    if position.line >= len(starts):
+        return len(text)
+    index, units = starts[position.line], 0
+    while index < len(text) and units < position.character and text[index] not in "\r\n":
+        units += len(text[index].encode("utf-16-le")) // 2
+        index += 1
+    return index
+
+
+def apply_change(text: str, change: types.TextDocumentContentChangeEvent) -> str:
+    if isinstance(change, types.TextDocumentContentChangeWholeDocument):
+        return change.text
+    start, end = offset(text, change.range.start), offset(text, change.range.end)
+    return text[:start] + change.text + text[end:]
 
 
 class Editor:
@@ -28,7 +58,7 @@ class Editor:
         self.root = root
         self.debounce_ms = debounce_ms
         self.client = LanguageClient("session-lint-tests", "1")
-        self.documents: dict[str, TextDocument] = {}
+        self.documents: dict[str, Buffer] = {}
         self.published: dict[str, list[types.PublishDiagnosticsParams]] = defaultdict(list)
         self.messages: list[str] = []
         self._arrived = asyncio.Event()
@@ -78,7 +108,7 @@ class Editor:
 
     def open(self, name: str, text: str, language: str = "python") -> str:
         uri = self.uri(name)
-        self.documents[uri] = TextDocument(uri, text, version=1, language_id=language)
+        self.documents[uri] = Buffer(text, 1)
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
                 types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
@@ -87,14 +117,16 @@ class Editor:
         return uri
 
     def change(self, uri: str, changes: Sequence[types.TextDocumentContentChangeEvent]) -> int:
+        """Apply ``changes`` to the buffer, and send the new text whole, as the server
+        asks (``textDocumentSync: Full``)."""
         document = self.documents[uri]
         for change in changes:
-            document.apply_change(change)
-        document.version = (document.version or 0) + 1
+            document.text = apply_change(document.text, change)
+        document.version += 1
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 types.VersionedTextDocumentIdentifier(uri=uri, version=document.version),
-                list(changes),
+                [types.TextDocumentContentChangeWholeDocument(text=document.text)],
             )
         )
         return document.version
@@ -117,7 +149,7 @@ class Editor:
             for e in reversed(ordered)
         ]
         self.change(uri, changes)
-        return self.documents[uri].source
+        return self.documents[uri].text
 
     def close(self, uri: str) -> None:
         self.documents.pop(uri)

@@ -3,6 +3,7 @@ buffer, quick fixes and fix-all equal to ``--fix``, clearing, shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -172,7 +173,7 @@ def test_a_change_to_a_clean_buffer_clears_and_closing_clears(project: Path) -> 
         version = editor.change(
             uri, [types.TextDocumentContentChangePartial(range=where, text="resolve_session_id")]
         )
-        assert editor.documents[uri].source == CLEAN
+        assert editor.documents[uri].text == CLEAN
         assert await editor.diagnostics(uri, version) == []
         version = editor.replace_all(uri, BUGGY)
         assert [d.code for d in await editor.diagnostics(uri, version)] == ["SES001"]
@@ -183,14 +184,16 @@ def test_a_change_to_a_clean_buffer_clears_and_closing_clears(project: Path) -> 
 
 
 def test_positions_count_utf16_units_as_editors_do(project: Path, tmp_path: Path) -> None:
-    # an astral character before the finding: one code point, two UTF-16 units
+    # an astral character before the finding: one code point, two UTF-16 units; and a
+    # form feed and a U+2028 in comments above it, which break no line for LSP or Python
     text = BUGGY.replace("    sid = current", '    x = "\U0001f600"; sid = current')
+    text = text.replace("\n\n\n", "\n# \x0c\n# \u2028\n", 1)
     expected = cli_fixed(project, "emoji.py", text, tmp_path)
 
     async def scenario(editor: Editor) -> None:
         uri = editor.open("emoji.py", text)
         (diagnostic,) = await editor.diagnostics(uri, 1)
-        line = text.splitlines()[4]
+        line = text.split("\n")[4]
         start = len(line[: line.index("current")].encode("utf-16-le")) // 2
         assert diagnostic.range == types.Range(
             types.Position(4, start), types.Position(4, start + len("current_session_id()"))
@@ -225,3 +228,40 @@ def test_other_languages_are_left_alone(project: Path) -> None:
         assert (await editor.stats())["checks"] == 1
 
     drive(project, scenario)
+
+
+def test_a_file_fix_leaves_alone_gets_no_edit_only_the_reason(
+    project: Path, tmp_path: Path
+) -> None:
+    # a form feed before code: libcst cannot write this file back byte for byte
+    text = BUGGY.replace("def ping", "\x0cdef ping")
+    assert cli_fixed(project, "feed.py", text, tmp_path) == text
+
+    async def scenario(editor: Editor) -> None:
+        uri = editor.open("feed.py", text)
+        (diagnostic,) = await editor.diagnostics(uri, 1)
+        actions = await editor.actions(uri, diagnostic.range)
+        assert [a.kind for a in actions] == ["quickfix", "source.fixAll.session-lint"]
+        for action in actions:
+            assert action.disabled is not None
+            assert "byte for byte" in action.disabled.reason
+        assert actions[0].edit is None
+        assert editor.apply(uri, actions[1].edit) == text  # nothing to change
+
+    drive(project, scenario)
+
+
+def test_the_server_asks_for_whole_texts_and_offers_its_actions(project: Path) -> None:
+    async def check(editor: Editor) -> None:
+        result = await editor.start()
+        sync = result.capabilities.text_document_sync
+        assert isinstance(sync, types.TextDocumentSyncOptions)
+        assert sync.change == types.TextDocumentSyncKind.Full
+        assert sync.open_close and sync.save
+        actions = result.capabilities.code_action_provider
+        assert isinstance(actions, types.CodeActionOptions)
+        assert list(actions.code_action_kinds or []) == ["quickfix", "source.fixAll.session-lint"]
+        assert result.server_info is not None and result.server_info.name == "session-lint"
+        assert await editor.stop() == 0
+
+    asyncio.run(check(Editor(project)))
