@@ -97,20 +97,17 @@ async def measure(text: str, edits: int, debounce_ms: float) -> tuple[list[float
             # a bug added to one function, then removed; then the next function
             n = 1 + (version // 2 * 7) % (functions - 1)
             line = source_line(text, n)
-            current = text.splitlines()[line][len("    sid = ") :]
+            current = text.splitlines()[line][len("    sid = ") :]  # a bug, or none
             replacement = GOOD if current == BAD else BAD
             text_lines = text.splitlines(keepends=True)
             text_lines[line] = f"    sid = {replacement}\n"
             text = "".join(text_lines)
-            where = types.Range(
-                types.Position(line, len("    sid = ")),
-                types.Position(line, len("    sid = ") + len(current)),
-            )
             started = time.perf_counter()
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
                     types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    [types.TextDocumentContentChangePartial(range=where, text=replacement)],
+                    # the whole text, as the server asks (textDocumentSync: Full)
+                    [types.TextDocumentContentChangeWholeDocument(text=text)],
                 )
             )
             result = await wait_for(version)
