@@ -101,5 +101,13 @@ def test_summaries_are_reused_across_edits_and_recomputed_when_their_module_chan
         editor.notify_watched("app/payloads.py", types.FileChangeType.Changed)
         assert await editor.codes(uri, version, after=mark) == after
         assert (await editor.stats())["summaries"] > computed
+        # saved from the editor: the buffers importing from it are checked again too
+        payloads = editor.open("app/payloads.py", clean_payloads)
+        await editor.diagnostics(payloads, 1)
+        editor.replace_all(payloads, PAYLOADS)
+        (root / "app" / "payloads.py").write_text(PAYLOADS)
+        mark = editor.mark(uri)
+        editor.save("app/payloads.py")
+        assert await editor.codes(uri, version, after=mark) == before
 
     drive(root, scenario)
