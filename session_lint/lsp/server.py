@@ -18,6 +18,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from session_lint import __version__
 from session_lint.api import internal_error
@@ -37,6 +38,7 @@ from session_lint.lsp.actions import (
 from session_lint.lsp.checking import BufferCheck, Target, check_buffer, fix_buffer, target_of
 from session_lint.lsp.diagnostics import all_to_lsp
 from session_lint.lsp.positions import Lines
+from session_lint.lsp.scheduler import Debouncer
 from session_lint.lsp.state import forget_disk_state, is_configuration, watchers
 from session_lint.settings import Settings
 
@@ -60,8 +62,6 @@ class SessionLintServer(LanguageServer):
         self.declines: dict[str, tuple[tuple[int, bool], str | None]] = {}
         self.work: Counter[str] = Counter()
         self.shown_errors: set[str] = set()
-        from session_lint.lsp.scheduler import Debouncer
-
         self.debouncer = Debouncer(self.check_now)
 
     # -- the documents -------------------------------------------------------------------
@@ -79,9 +79,9 @@ class SessionLintServer(LanguageServer):
         path = to_fs_path(uri) if uri.startswith("file:") else None
         return target_of(path, document.language_id, self.root)
 
-    def version_of(self, uri: str) -> int | None:
-        document = self.workspace.text_documents.get(uri)
-        return None if document is None else (document.version or 0)
+    def is_current(self, uri: str, document: TextDocument, version: int) -> bool:
+        """Is ``document`` still open at ``version`` (not closed, not reopened anew)?"""
+        return self.workspace.text_documents.get(uri) is document and document.version == version
 
     def schedule(self, uri: str, delay: float) -> None:
         if self.target(uri) is not None:
@@ -102,10 +102,12 @@ class SessionLintServer(LanguageServer):
             return
         version, text = document.version or 0, document.source
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.engine, self._check, uri, version, text, target)
+        outcome = await loop.run_in_executor(
+            self.engine, self._check, uri, document, version, text, target
+        )
         if outcome is None:
             return
-        if self.version_of(uri) != version:  # typed on meanwhile: the next check publishes
+        if not self.is_current(uri, document, version):  # typed on: the next check publishes
             self.work["stale"] += 1
             return
         if isinstance(outcome, ConfigError):
@@ -120,10 +122,10 @@ class SessionLintServer(LanguageServer):
         self.publish(uri, version, all_to_lsp(outcome.diagnostics, self.lines(text)))
 
     def _check(
-        self, uri: str, version: int, text: str, target: Target
+        self, uri: str, document: TextDocument, version: int, text: str, target: Target
     ) -> BufferCheck | ConfigError | None:
         """In the worker thread: ``None`` when the buffer has already moved on."""
-        if self.version_of(uri) != version:
+        if not self.is_current(uri, document, version):
             self.work["skipped"] += 1
             return None
         self.work["checks"] += 1
@@ -159,7 +161,9 @@ class SessionLintServer(LanguageServer):
         if known is not None and known[0] == version:
             return version, text, known[1]
         loop = asyncio.get_running_loop()
-        outcome = await loop.run_in_executor(self.engine, self._check, uri, version, text, target)
+        outcome = await loop.run_in_executor(
+            self.engine, self._check, uri, document, version, text, target
+        )
         if not isinstance(outcome, BufferCheck):
             return None
         return version, text, outcome

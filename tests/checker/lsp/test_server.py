@@ -265,3 +265,20 @@ def test_the_server_asks_for_whole_texts_and_offers_its_actions(project: Path) -
         assert await editor.stop() == 0
 
     asyncio.run(check(Editor(project)))
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
+def test_fix_all_keeps_the_buffers_newlines_as_fix_does(
+    project: Path, tmp_path: Path, newline: str
+) -> None:
+    text = SEVERAL.replace("\n", newline).rstrip(newline)  # and no newline at the end
+    expected = cli_fixed(project, "bridge.py", text, tmp_path)
+    assert expected != text and newline in expected
+
+    async def scenario(editor: Editor) -> None:
+        uri = editor.open("bridge.py", text)
+        await editor.diagnostics(uri, 1)
+        (action,) = await editor.actions(uri, everywhere(), only=["source.fixAll.session-lint"])
+        assert editor.apply(uri, action.edit) == expected
+
+    drive(project, scenario)
