@@ -107,7 +107,8 @@ class Editor:
         return (self.root / name).as_uri()
 
     def open(self, name: str, text: str, language: str = "python") -> str:
-        uri = self.uri(name)
+        """Open the file ``name`` of the root (``untitled:...``: a buffer with no file)."""
+        uri = name if name.startswith("untitled:") else self.uri(name)
         self.documents[uri] = Buffer(text, 1)
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(

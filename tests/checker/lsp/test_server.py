@@ -282,3 +282,17 @@ def test_fix_all_keeps_the_buffers_newlines_as_fix_does(
         assert editor.apply(uri, action.edit) == expected
 
     drive(project, scenario)
+
+
+def test_an_untitled_buffer_is_checked_as_a_file_of_the_root(project: Path) -> None:
+    async def scenario(editor: Editor) -> None:
+        uri = editor.open("untitled:Untitled-1", BUGGY)
+        assert [d.code for d in await editor.diagnostics(uri, 1)] == ["SES001"]
+        elixir = editor.open("untitled:Untitled-2", ELIXIR, language="elixir")
+        assert [d.code for d in await editor.diagnostics(elixir, 1)] == ["SES001"]
+        (project / "pyproject.toml").write_text('[tool.session-lint]\nignore = ["SES001"]\n')
+        mark = editor.mark(uri)
+        editor.save("pyproject.toml")
+        assert await editor.diagnostics(uri, 1, after=mark) == []  # the root's settings
+
+    drive(project, scenario)
