@@ -61,37 +61,37 @@ def test_excludes_per_file_ignores_and_noqa_are_the_clis(project: Path) -> None:
     drive(project, scenario)
 
 
-def test_a_changed_configuration_file_is_read_again_when_watched(project: Path) -> None:
-    async def scenario(editor: Editor) -> None:
-        uri = editor.open("pkg/bridge.py", BUGGY)
-        assert await editor.codes(uri, 1) == ["SES001"]
-        mark = editor.mark(uri)
-        (project / "pyproject.toml").write_text(IGNORE_SES001)
-        editor.notify_watched("pyproject.toml", types.FileChangeType.Changed)
-        assert await editor.codes(uri, 1, after=mark) == []
-        # a pyproject.toml nearer to the file, created: its settings apply
-        mark = editor.mark(uri)
-        (project / "pkg" / "pyproject.toml").write_text("[tool.session-lint]\n")
-        editor.notify_watched("pkg/pyproject.toml", types.FileChangeType.Created)
-        assert await editor.codes(uri, 1, after=mark) == ["SES001"]
-
-    drive(project, scenario)
-
-
-def test_saving_a_configuration_file_or_changing_the_settings_reloads(project: Path) -> None:
-    async def scenario(editor: Editor) -> None:
-        uri = editor.open("pkg/bridge.py", BUGGY)
-        assert await editor.codes(uri, 1) == ["SES001"]
-        mark = editor.mark(uri)
-        (project / "pyproject.toml").write_text(IGNORE_SES001)
-        editor.save("pyproject.toml")
-        assert await editor.codes(uri, 1, after=mark) == []
-        mark = editor.mark(uri)
-        (project / "pyproject.toml").write_text("[tool.session-lint]\n")
+def tell(editor: Editor, how: str, name: str, kind: types.FileChangeType) -> None:
+    """Report a changed configuration file ``name`` as an editor can."""
+    if how == "watched":
+        editor.notify_watched(name, kind)
+    elif how == "saved":
+        editor.save(name)
+    else:
         editor.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings=None)
         )
-        assert await editor.codes(uri, 1, after=mark) == ["SES001"]
+
+
+@pytest.mark.parametrize("how", ["watched", "saved", "settings"])
+def test_a_changed_configuration_is_read_again(project: Path, how: str) -> None:
+    steps = [
+        ("pyproject.toml", IGNORE_SES001, []),
+        # a pyproject.toml nearer to the file, created: its settings apply
+        ("pkg/pyproject.toml", "[tool.session-lint]\n", ["SES001"]),
+    ]
+
+    async def scenario(editor: Editor) -> None:
+        uri = editor.open("pkg/bridge.py", BUGGY)
+        assert await editor.codes(uri, 1) == ["SES001"]
+        for name, content, codes in steps:
+            mark = editor.mark(uri)
+            kind = types.FileChangeType.Changed
+            if not (project / name).exists():
+                kind = types.FileChangeType.Created
+            (project / name).write_text(content)
+            tell(editor, how, name, kind)
+            assert await editor.codes(uri, 1, after=mark) == codes, name
 
     drive(project, scenario)
 
