@@ -59,8 +59,9 @@ def check_file(path: str, config: Config) -> FileResult:
     return check_source(data, path, config)
 
 
-def check_source(data: bytes, path: str, config: Config) -> FileResult:
-    """Check one file's bytes (a file's, or stdin's) as ``check_file`` does."""
+def check_source(data: str | bytes, path: str, config: Config) -> FileResult:
+    """Check one file's bytes (a file's, or stdin's), or an editor's text, as
+    ``check_file`` does."""
     try:
         if not prefilter_for(config).may_find(
             data, project=config.project and in_marked_project(path)

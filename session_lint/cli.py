@@ -178,11 +178,16 @@ def _tolerant(stream: TextIO) -> None:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["server"]:  # the language server (a folder named so: ./server)
+        from session_lint.lsp import main as serve
+
+        return serve(arguments[1:])
     out = out or sys.stdout
     for stream in (out, sys.stderr):
         _tolerant(stream)
     parser = build_parser()
-    options = parser.parse_args(argv)
+    options = parser.parse_args(arguments)
     try:
         if options.explain:
             return _explain(options.explain, out)

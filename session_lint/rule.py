@@ -15,6 +15,11 @@ from typing import ClassVar, Literal
 
 FixAvailability = Literal["always", "sometimes", "never"]
 
+PROJECT_URL = "https://github.com/session-lint/session-lint"
+# where the rules' documentation is published: the README's rules table (SARIF's helpUri,
+# the language server's code links); `--explain CODE` prints the same text offline
+RULES_URL = f"{PROJECT_URL}#rules"
+
 _CODE_PATTERN = re.compile(r"^SES\d{3}$")
 _REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Fix safety")
 
@@ -80,6 +85,10 @@ class Rule:
     def message(cls, language: str = "python", **details: str) -> str:
         template = cls.ELIXIR_MESSAGE if language == "elixir" and cls.ELIXIR_MESSAGE else None
         return (template or cls.MESSAGE).format(**details)
+
+    @classmethod
+    def docs_url(cls) -> str:
+        return RULES_URL
 
     @classmethod
     def summary(cls) -> str:

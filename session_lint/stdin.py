@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from session_lint.api import FileResult, check_source, sorted_diagnostics
+from session_lint.config import Config
 from session_lint.settings import Settings, absolute_path
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -30,13 +31,26 @@ class StdinOutcome:
 NO_STDIN = StdinOutcome()
 
 
-def check_stdin(options: argparse.Namespace, settings: Settings, out: TextIO) -> StdinOutcome:
-    name = options.stdin_filename or "-"
-    given = Path(options.stdin_filename or "stdin.py")
+@dataclass(frozen=True)
+class NamedConfig:
+    config: Config
+    excluded: bool
+
+
+def named_config(settings: Settings, given: Path) -> NamedConfig:
+    """The configuration of code named ``given`` that is not read from that file (stdin,
+    an editor's buffer), and whether an exclude matches the name, as for a file named on
+    the command line."""
     absolute = absolute_path(given)
     resolved = settings.for_folder(absolute.parent)
-    excluded = options.stdin_filename is not None and resolved.excluded(absolute, given=given)
-    config = resolved.for_file(absolute)
+    return NamedConfig(resolved.for_file(absolute), resolved.excluded(absolute, given=given))
+
+
+def check_stdin(options: argparse.Namespace, settings: Settings, out: TextIO) -> StdinOutcome:
+    name = options.stdin_filename or "-"
+    named = named_config(settings, Path(options.stdin_filename or "stdin.py"))
+    excluded = options.stdin_filename is not None and named.excluded
+    config = named.config
     data = sys.stdin.buffer.read()
     if not (options.fix or options.diff):
         return StdinOutcome([] if excluded else [check_source(data, name, config)])

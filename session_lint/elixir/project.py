@@ -116,3 +116,8 @@ def project_for(file: str, sinks: frozenset[str]) -> ElixirProject | None:
     if key not in _PROJECTS:
         _PROJECTS[key] = ElixirProject(root, sinks)
     return _PROJECTS[key]
+
+
+def forget_projects() -> None:
+    """Drop this process's Mix projects (an editor's server, after files came or went)."""
+    _PROJECTS.clear()

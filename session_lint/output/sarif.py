@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from session_lint.output import Report
+from session_lint.rule import PROJECT_URL
 from session_lint.types import Diagnostic, Edit
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/session-lint/session-lint"
+INFORMATION_URI = PROJECT_URL
 
 
 def relative_uri(path: str) -> str:
@@ -95,6 +96,7 @@ def render_report(report: Report) -> str:
                                 "name": rule.NAME,
                                 "shortDescription": {"text": rule.summary()},
                                 "fullDescription": {"text": rule.summary()},
+                                "helpUri": rule.docs_url(),
                                 "help": {"text": rule.explain(), "markdown": rule.explain()},
                                 "defaultConfiguration": {
                                     "level": "error" if rule.DEFAULT_ENABLED else "note"

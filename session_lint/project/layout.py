@@ -102,3 +102,10 @@ def _marked_ancestor(folder: Path) -> Path | None:
         if any((candidate / marker).is_file() for marker in PROJECT_MARKERS):
             return candidate
     return None
+
+
+def forget_layout() -> None:
+    """Forget which folders are packages and project roots (an editor's server, after a
+    ``pyproject.toml`` or ``__init__.py`` appeared or went)."""
+    _above_packages.cache_clear()
+    _marked_ancestor.cache_clear()
