@@ -13,6 +13,7 @@ from typing import cast
 
 from session_lint.project.cache import DEFAULT_CACHE_DIR
 from session_lint.project.layout import DEFAULT_SRC
+from session_lint.shapes import SinkShape, legacy_shape, parse_sinks
 
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
@@ -73,6 +74,13 @@ class Config:
     ref_types: tuple[str, ...] = DEFAULT_REF_TYPES
     routing_helpers: tuple[str, ...] = DEFAULT_ROUTING_HELPERS
     runtime_key: str = DEFAULT_RUNTIME_KEY
+    # shapes beyond today's (issue 14): sink tables, header names carrying the session,
+    # and ambient sources that are not getter calls
+    sink: tuple[SinkShape, ...] = ()
+    session_headers: tuple[str, ...] = ()
+    ambient_attributes: tuple[str, ...] = ()
+    ambient_context_vars: tuple[str, ...] = ()
+    ambient_env: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -100,7 +108,13 @@ class Config:
         }
         table["per-file-ignores"] = {glob: list(codes) for glob, codes in self.per_file_ignores}
         table["respect-gitignore"] = self.respect_gitignore
+        table["sink"] = list(self.sink)
         validated_values(table, "Config")
+
+    def sink_shapes(self) -> tuple[SinkShape, ...]:
+        """Every dispatch entry: the ``sink`` tables first (they win over a ``sinks`` entry
+        of the same method name), then the ``sinks`` methods in today's shape."""
+        return (*self.sink, *(legacy_shape(name) for name in self.sinks))
 
     def exclusions(self) -> tuple[str, ...]:
         """Every exclude glob: ``exclude`` (ruff's defaults unless replaced) and
@@ -112,6 +126,10 @@ class Config:
 
 _LIST_KEYS = {
     "ambient": "ambient",
+    "ambient-attributes": "ambient_attributes",
+    "ambient-context-vars": "ambient_context_vars",
+    "ambient-env": "ambient_env",
+    "session-headers": "session_headers",
     "sinks": "sinks",
     "override-names": "override_names",
     "ref-names": "ref_names",
@@ -131,7 +149,7 @@ _STRING_KEYS = {
     "runtime-key": "runtime_key",
     "cache-dir": "cache_dir",
 }
-_SPECIAL_KEYS = ("per-file-ignores", "respect-gitignore")
+_SPECIAL_KEYS = ("per-file-ignores", "respect-gitignore", "sink")
 KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS, *_SPECIAL_KEYS}))
 # switches only a command-line flag sets (--no-cache, --no-project): never a file's key
 FLAG_KEYS = ("cache", "project")
@@ -141,6 +159,8 @@ _IGNORE_KEYS = ("ignore", "extend-ignore", "per-file-ignores")
 # dotted Python names; dict keys are written inside a string literal
 _NAME_KEYS = (
     "ambient",
+    "ambient-attributes",
+    "ambient-context-vars",
     "resolver",
     "sinks",
     "override-names",
@@ -148,7 +168,8 @@ _NAME_KEYS = (
     "ref-types",
     "routing-helpers",
 )
-_DICT_KEY_KEYS = ("session-key", "runtime-key")
+_AMBIENT_FORMS = ("ambient-attributes", "ambient-context-vars", "ambient-env")
+_DICT_KEY_KEYS = ("session-key", "runtime-key", "session-headers", "ambient-env")
 
 
 def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
@@ -170,6 +191,11 @@ def validated_values(
             values[key.replace("-", "_")] = value
         elif key == "per-file-ignores":
             values["per_file_ignores"] = _per_file_ignores(value, source)
+        elif key == "sink":
+            shapes, problem = parse_sinks(value)
+            if problem is not None:
+                raise ConfigError(f"{source}: `sink` {problem}")
+            values["sink"] = shapes
         elif key in _STRING_KEYS:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{source}: `{key}` must be a non-empty string, got {value!r}")
@@ -195,7 +221,9 @@ def validated_values(
                     f"got {text!r}"
                 )
     for key in ("ambient", "sinks"):
-        if key in values and not values[key]:
+        # an empty list is fine when the other forms name every dispatch or source
+        others = ("sink",) if key == "sinks" else _AMBIENT_FORMS
+        if key in values and not values[key] and not any(table.get(o) for o in others):
             raise ConfigError(f"{source}: `{key}` must name at least one function")
     return values
 

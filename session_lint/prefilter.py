@@ -56,15 +56,24 @@ class Prefilter:
 
     @classmethod
     def from_config(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
-        ambient = tuple(_last(name) for name in config.ambient)
+        ambient = (
+            *(_last(name) for name in config.ambient),
+            # attribute paths, ContextVars and environment variables are spelt in full
+            *(_last(name) for name in config.ambient_attributes),
+            *(_last(name) for name in config.ambient_context_vars),
+            *config.ambient_env,
+        )
         sources = (
             *ambient,
             _last(config.resolver),
             *(_last(name) for name in config.routing_helpers),
             config.session_key,
+            # a header name alone never makes a finding (the payload side needs one of
+            # the other names), so matching it by case as written is sound
+            *config.session_headers,
         )
         return cls(
-            sinks=tuple(_last(name) for name in config.sinks),
+            sinks=tuple(dict.fromkeys(shape.last_name for shape in config.sink_shapes())),
             ambient=ambient,
             sources=sources,
             builders_wanted="SES008" in enabled,

@@ -16,6 +16,7 @@ from session_lint.flow.names import Names
 from session_lint.flow.project_summaries import imports_for, project_options
 from session_lint.flow.summaries import Summaries
 from session_lint.rules import AmbientPayloadBuilder
+from session_lint.shapes import sink_names
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,7 @@ def analyse(
     """Every finding of ``module``; only functions that dispatch are evaluated, plus the
     builders they call: the module's own, and those of the project's other modules when
     ``path`` names the module's file. ``None`` when nothing in the module can dispatch."""
-    sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
-    index = build_index(module, sinks)
+    index = build_index(module, *sink_names(config.sink_shapes()))
     want_builders = AmbientPayloadBuilder.CODE in enabled
     if not index.any_dispatch and not want_builders:
         return None
