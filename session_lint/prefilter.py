@@ -53,6 +53,9 @@ class Prefilter:
     ambient: tuple[str, ...]
     sources: tuple[str, ...]  # ambient, resolver, routing helpers, session key
     builders_wanted: bool
+    # header names carrying the session, lower-case: searched in the lowered text, as the
+    # engine compares them case-insensitively (`X-Session-Id` is `x-session-id`)
+    headers: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
@@ -68,15 +71,13 @@ class Prefilter:
             _last(config.resolver),
             *(_last(name) for name in config.routing_helpers),
             config.session_key,
-            # a header name alone never makes a finding (the payload side needs one of
-            # the other names), so matching it by case as written is sound
-            *config.session_headers,
         )
         return cls(
             sinks=tuple(dict.fromkeys(shape.last_name for shape in config.sink_shapes())),
             ambient=ambient,
             sources=sources,
             builders_wanted="SES008" in enabled,
+            headers=tuple(name.lower() for name in config.session_headers),
         )
 
     def may_find(self, source: str | bytes, *, project: bool = False) -> bool:
@@ -98,6 +99,12 @@ class Prefilter:
         has_sink = any(found[:sink_count])
         has_source = any(found[sink_count:])
         has_ambient = any(found[sink_count : sink_count + len(self.ambient)])
+        if has_sink and not has_source and self.headers:
+            lowered = text.lower()
+            has_source = any(
+                (name.encode("utf-8") if isinstance(lowered, bytes) else name) in lowered  # type: ignore[operator]
+                for name in self.headers
+            )
         return (has_sink and has_source) or (self.builders_wanted and has_ambient)
 
 

@@ -97,7 +97,7 @@ def _walk(module: cst.Module, sinks: frozenset[str], name_sinks: frozenset[str])
             name_sinks
             and type(node) is cst.Call
             and type(node.func) is cst.Name
-            and node.func.value in name_sinks
+            and _last(index.table.aliases.get(node.func.value, node.func.value)) in name_sinks
         ):  # a configured call target imported by name (`post(...)` for `requests.post`)
             _note_dispatch(index, function)
         if type(node) is cst.Attribute:
@@ -135,6 +135,10 @@ def _walk(module: cst.Module, sinks: frozenset[str], name_sinks: frozenset[str])
         index.constants.pop(name, None)
         index.table.aliases.pop(name, None)
     return index
+
+
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
 
 
 def _note_dispatch(index: ModuleIndex, function: FunctionInfo | None) -> None:
