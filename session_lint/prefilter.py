@@ -59,6 +59,20 @@ class Prefilter:
 
     @classmethod
     def from_config(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
+        """Needles of every key family (the session and each ``contract``)."""
+        families = [cls._for_family(family, enabled) for family in config.contracts()]
+        if len(families) == 1:
+            return families[0]
+        return cls(
+            sinks=families[0].sinks,
+            ambient=tuple(dict.fromkeys(n for f in families for n in f.ambient)),
+            sources=tuple(dict.fromkeys(n for f in families for n in f.sources)),
+            builders_wanted=families[0].builders_wanted,
+            headers=tuple(dict.fromkeys(n for f in families for n in f.headers)),
+        )
+
+    @classmethod
+    def _for_family(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
         ambient = (
             *(_last(name) for name in config.ambient),
             # attribute paths, ContextVars and environment variables are spelt in full

@@ -213,8 +213,8 @@ def _toml(value: object, key: str = "") -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
-    if key == "sink":
-        tables = ", ".join(_inline_table(shape.as_table()) for shape in value)  # type: ignore[attr-defined]
+    if key in ("sink", "contract"):
+        tables = ", ".join(_inline_table(item.as_table()) for item in value)  # type: ignore[attr-defined]
         return f"[{tables}]"
     if key == "per-file-ignores":
         pairs = ", ".join(f"{json.dumps(glob)} = {_toml(codes)}" for glob, codes in value)  # type: ignore[attr-defined]

@@ -166,3 +166,43 @@ def sink_names(shapes: tuple[SinkShape, ...]) -> tuple[frozenset[str], frozenset
     attributes = frozenset(shape.last_name for shape in shapes)
     names = frozenset(shape.last_name for shape in shapes if shape.call)
     return attributes, names
+
+
+# keys of a `[[tool.session-lint.contract]]` table: another key family checked beside the
+# session (`correlation_id`), with its own sources; sinks are shared
+CONTRACT_KEYS = (
+    "key",
+    "resolver",
+    "ambient",
+    "session-headers",
+    "ambient-attributes",
+    "ambient-context-vars",
+    "ambient-env",
+    "override-names",
+    "ref-names",
+)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One more key family: payload and routing must carry one value of ``key`` from one
+    ``resolver`` call, as they must for the session."""
+
+    key: str
+    resolver: str
+    ambient: tuple[str, ...] = ()
+    session_headers: tuple[str, ...] = ()
+    ambient_attributes: tuple[str, ...] = ()
+    ambient_context_vars: tuple[str, ...] = ()
+    ambient_env: tuple[str, ...] = ()
+    # the session's overrides and refs carry sessions: another key has none unless named
+    override_names: tuple[str, ...] = ()
+    ref_names: tuple[str, ...] = ()
+
+    def as_table(self) -> dict[str, object]:
+        table: dict[str, object] = {"key": self.key, "resolver": self.resolver}
+        for name in CONTRACT_KEYS[2:]:
+            value = getattr(self, name.replace("-", "_"))
+            if value:
+                table[name] = list(value)
+        return table

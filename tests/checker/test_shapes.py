@@ -4,6 +4,7 @@ carriers, sources, the prefilter, the summary, flake8 and project mode (issue 14
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from session_lint.config import Config, ConfigError, config_from_mapping
 from session_lint.fix.api import fix_source
 from session_lint.prefilter import Prefilter
 from session_lint.registry import enabled_codes
-from session_lint.shapes import Place, SinkShape
+from session_lint.shapes import Contract, Place, SinkShape
 from tests.checker.cli_support import FIXTURES, flake8, session_lint
 
 GRPC_CONFIG = """[tool.session-lint]
@@ -413,3 +414,104 @@ def test_project_mode_follows_an_imported_request_builder(tmp_path: Path) -> Non
     assert "(no automatic fix: " in row["message"]
     alone = session_lint("--output-format", "json", "--no-project", "tools/client.py", cwd=project)
     assert json.loads(alone.stdout) == []
+
+
+# ----------------------------------------------------------------------------- contracts
+
+CORRELATION = Contract(
+    key="correlation_id",
+    resolver="resolve_correlation_id",
+    ambient=("_get_correlation_id",),
+    session_headers=("x-correlation-id",),
+)
+TWO_FAMILIES = Config(sink=GRPC.sink, session_headers=("x-session-id",), contract=(CORRELATION,))
+TWO_KEYS = (
+    "def call(stub, pb2, runtime_opts):\n"
+    "    sid = resolve_session_id(runtime_opts)\n"
+    "    request = pb2.Req(session_id=sid, correlation_id=resolve_correlation_id())\n"
+    '    md = [("x-session-id", sid), ("x-correlation-id", _get_correlation_id())]\n'
+    "    return stub.ExecuteTool(request, metadata=md)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('resolver = "r"\nambient = ["a"]\n', "`contract` entry 1 needs `key`"),
+        ('key = "cid"\nambient = ["a"]\n', "`contract` entry 1 needs `resolver`"),
+        ('key = "cid"\nresolver = "r"\n', "needs an ambient source"),
+        ('key = "cid"\nresolver = "r"\nambient = ["a"]\nsinks = ["x"]\n', "unknown key `sinks`"),
+        ('key = "cid"\nresolver = "1r"\nambient = ["a"]\n', "`resolver` has '1r'"),
+    ],
+)
+def test_a_bad_contract_is_an_error_naming_the_file_and_key(
+    tmp_path: Path, table: str, problem: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[[tool.session-lint.contract]]\n{table}")
+    (tmp_path / "bridge.py").write_text(GRPC_BUGGY)
+    result = session_lint("bridge.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path.resolve() / 'pyproject.toml'} [tool.session-lint]: `contract` " in (
+        result.stderr
+    )
+    assert problem in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_each_family_is_checked_and_findings_name_their_key() -> None:
+    diagnostics = lint_source(TWO_KEYS, config=TWO_FAMILIES)
+    assert [(d.line, d.code) for d in diagnostics] == [(4, "SES001")]
+    (finding,) = diagnostics
+    assert finding.message.startswith("`correlation_id`: session from the ambient getter")
+    assert finding.message.endswith(
+        "(no automatic fix: fixes are offered for the session's contract only)"
+    )
+    assert finding.fix is None
+    session_bug = "from runtime import resolve_session_id\n" + TWO_KEYS.replace(
+        "resolve_session_id(runtime_opts)", "current_session_id()"
+    )
+    first = lint_source(session_bug, config=TWO_FAMILIES)[0]
+    assert first.message.startswith("`session_id`: ") and first.fix is not None
+    # without the contract, the correlation id is not looked at
+    assert lint_source(TWO_KEYS, config=GRPC) == []
+
+
+def test_a_contract_has_its_own_overrides() -> None:
+    source = (
+        "def call(client, t, trace_opts, runtime_opts):\n"
+        "    cid = resolve_correlation_id()\n"
+        '    return client.execute(t, {"correlation_id": cid}, {"correlation_id": cid})\n'
+    )
+    families = Config(contract=(CORRELATION,))
+    assert lint_source(source, config=families) == []  # `runtime_opts` is the session's
+    own = Config(contract=(replace(CORRELATION, override_names=("trace_opts",)),))
+    assert [(d.line, d.code) for d in lint_source(source, config=own)] == [(2, "SES004")]
+
+
+def test_prefilter_and_settings_know_the_contracts(tmp_path: Path) -> None:
+    prefilter = Prefilter.from_config(TWO_FAMILIES, enabled_codes(TWO_FAMILIES))
+    only_correlation = (
+        "def call(stub, pb2):\n"
+        "    request = pb2.Req(correlation_id=resolve_correlation_id())\n"
+        '    md = [("x-correlation-id", _get_correlation_id())]\n'
+        "    return stub.ExecuteTool(request, metadata=md)\n"
+    )
+    assert prefilter.may_find(only_correlation.encode())
+    assert _codes(only_correlation, TWO_FAMILIES) == [(3, "SES001")]
+    assert not Prefilter.from_config(GRPC, enabled_codes(GRPC)).may_find(only_correlation)
+    (tmp_path / "pyproject.toml").write_text(
+        "[[tool.session-lint.contract]]\n"
+        'key = "correlation_id"\nresolver = "resolve_correlation_id"\n'
+        'ambient = ["_get_correlation_id"]\n'
+    )
+    shown = session_lint("--show-settings", "bridge.py", cwd=tmp_path).stdout
+    assert (
+        'contract = [{ key = "correlation_id", resolver = "resolve_correlation_id", '
+        'ambient = ["_get_correlation_id"] }]' in shown
+    )
+
+
+def test_explain_shows_how_to_declare_a_contract() -> None:
+    result = session_lint("--explain", "SES001")
+    assert "## Other key families" in result.stdout
+    assert "[[tool.session-lint.contract]]" in result.stdout

@@ -47,7 +47,9 @@ def _found(source: str, config: Config, path: str) -> Counter[tuple[int, str]]:
 
 
 def test_every_common_shape_has_a_section_and_a_fixture() -> None:
-    wanted = {f"fixtures/shapes/{name}" for name in ("grpc", "http", "celery", "contextvar")}
+    wanted = {
+        f"fixtures/shapes/{name}" for name in ("grpc", "http", "celery", "contextvar", "contracts")
+    }
     assert set(SNIPPETS) == wanted
     for folder in SNIPPETS:
         assert sorted(path.name for path in (ROOT / folder).glob("*.py")) == [
