@@ -119,7 +119,7 @@ class Config:
     def sink_shapes(self) -> tuple[SinkShape, ...]:
         """Every dispatch entry: the ``sink`` tables first (they win over a ``sinks`` entry
         of the same method name), then the ``sinks`` methods in today's shape."""
-        return (*self.sink, *(legacy_shape(name) for name in self.sinks))
+        return _sink_shapes(self.sink, self.sinks)
 
     def contracts(self) -> tuple[Config, ...]:
         """One configuration per key family: this one (the session), then one per
@@ -310,6 +310,12 @@ def _contracts(value: object, source: str) -> tuple[Contract, ...]:
         key = cast(str, values.pop("session_key"))
         contracts.append(Contract(key=key, **values))  # type: ignore[arg-type]
     return tuple(contracts)
+
+
+@functools.lru_cache(maxsize=16)
+def _sink_shapes(tables: tuple[SinkShape, ...], sinks: tuple[str, ...]) -> tuple[SinkShape, ...]:
+    # asked once per checked file: built once per configuration
+    return (*tables, *(legacy_shape(name) for name in sinks))
 
 
 @functools.lru_cache(maxsize=16)

@@ -515,3 +515,33 @@ def test_explain_shows_how_to_declare_a_contract() -> None:
     result = session_lint("--explain", "SES001")
     assert "## Other key families" in result.stdout
     assert "[[tool.session-lint.contract]]" in result.stdout
+
+
+# ----------------------------------------------------------------------------- the shapes
+
+
+def test_jupyter_send_with_a_parent_header() -> None:
+    config = Config(
+        sink=(SinkShape("send", payload=Place(2, "content"), routing=Place(keyword="header")),)
+    )
+    source = (
+        "def reply(session, stream, content, parent):\n"
+        '    content = {**content, "session_id": current_session_id()}\n'
+        '    return session.send(stream, "execute_reply", content, parent=parent,'
+        ' header={"session_id": resolve_session_id()})\n'
+    )
+    assert _codes(source, config) == [(2, "SES001")]
+    assert _codes(source.replace("current_session_id()", "resolve_session_id()"), config) == []
+
+
+def test_a_resolver_that_is_a_method() -> None:
+    config = Config(resolver="resolve_session", ambient=("current_session",))
+    source = (
+        "class Bridge:\n"
+        "    def call(self, client, tool, runtime_opts=None):\n"
+        "        sid = self.resolve_session({})\n"
+        '        return client.execute(tool, {"session_id": sid}, {"session_id": sid})\n'
+    )
+    assert _codes(source, config) == [(3, "SES004")]
+    fixed = source.replace("self.resolve_session({})", "self.resolve_session(runtime_opts)")
+    assert _codes(fixed, config) == []
