@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 # the last positional argument when there are three or more: today's routing rule
 LAST = -1
-SINK_KEYS = ("method", "call", "payload", "routing")
+SINK_KEYS = ("method", "call", "payload", "routing", "routing-is-session")
 
 
 class ShapeError(ValueError):
@@ -60,6 +60,8 @@ class SinkShape:
     call: bool = False
     payload: Place = LEGACY_PAYLOAD
     routing: Place = LEGACY_ROUTING
+    # the routing argument is the session itself (`routing_key=sid`), not a container
+    routing_is_session: bool = False
 
     @property
     def legacy(self) -> bool:
@@ -71,15 +73,22 @@ class SinkShape:
         return self.name.rsplit(".", 1)[-1]
 
     def as_table(self) -> dict[str, object]:
-        return {
+        table = {
             "call" if self.call else "method": self.name,
             "payload": self.payload.as_toml_value(),
             "routing": self.routing.as_toml_value(),
         }
+        if self.routing_is_session:
+            table["routing-is-session"] = True
+        return table
 
     def describe(self) -> str:
         target = f"call {self.name}(...)" if self.call else f"method .{self.name}(...)"
-        return f"{target}: payload = {self.payload.describe()}; routing = {self.routing.describe()}"
+        itself = " (the session itself)" if self.routing_is_session else ""
+        return (
+            f"{target}: payload = {self.payload.describe()}; "
+            f"routing = {self.routing.describe()}{itself}"
+        )
 
 
 def legacy_shape(name: str) -> SinkShape:
@@ -141,7 +150,10 @@ def parse_sink(table: object) -> SinkShape:
     payload, routing = _place("payload", table["payload"]), _place("routing", table["routing"])
     if payload == routing or (payload.index is not None and payload.index == routing.index):
         raise ShapeError("`payload` and `routing` must be different arguments")
-    return SinkShape(name, target == "call", payload, routing)
+    routing_is_session = table.get("routing-is-session", False)
+    if not isinstance(routing_is_session, bool):
+        raise ShapeError(f"`routing-is-session` must be true or false, got {routing_is_session!r}")
+    return SinkShape(name, target == "call", payload, routing, routing_is_session)
 
 
 def parse_sinks(value: object) -> tuple[tuple[SinkShape, ...], str | None]:

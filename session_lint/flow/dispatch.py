@@ -104,6 +104,9 @@ def check(
         "overrides": ", ".join(overrides + refs),
         "key": names.session_key,
     }
-    check_sessions(
-        reporter, slot_of(payload_value), slot_of(by_arg[id(arguments.routing)]), site, details
-    )
+    routing_value = by_arg[id(arguments.routing)]
+    if shape.routing_is_session:  # `routing_key=sid`: the argument is the session
+        routing_slot = interpreter.to_session(routing_value, arguments.routing.value)
+    else:
+        routing_slot = slot_of(routing_value)
+    check_sessions(reporter, slot_of(payload_value), routing_slot, site, details)

@@ -545,3 +545,48 @@ def test_a_resolver_that_is_a_method() -> None:
     assert _codes(source, config) == [(3, "SES004")]
     fixed = source.replace("self.resolve_session({})", "self.resolve_session(runtime_opts)")
     assert _codes(fixed, config) == []
+
+
+PUBLISH = Config(
+    sink=(
+        SinkShape(
+            "publish",
+            payload=Place(keyword="body"),
+            routing=Place(keyword="routing_key"),
+            routing_is_session=True,
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("routing", "expected"),
+    [
+        ("sid", []),
+        ("current_session_id()", [(4, "SES001")]),
+        ("session_id", [(4, "SES005")]),
+        ('body["session_id"]', []),
+    ],
+)
+def test_routing_that_is_the_session_itself(routing: str, expected: list[tuple[int, str]]) -> None:
+    source = (
+        "def send(channel, payload, session_id, runtime_opts):\n"
+        "    sid = resolve_session_id(runtime_opts)\n"
+        '    body = {**payload, "session_id": sid}\n'
+        f"    return channel.publish(body=body, routing_key={routing})\n"
+    )
+    assert _codes(source, PUBLISH) == expected
+    # read as a container, a bare value carries no session key: nothing to compare
+    container = Config(sink=(replace(PUBLISH.sink[0], routing_is_session=False),))
+    assert _codes(source, container) == []
+
+
+def test_routing_is_session_is_validated_and_shown(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="`routing-is-session` must be true or false"):
+        config_from_mapping(
+            {"sink": [{"method": "p", "payload": 0, "routing": 1, "routing-is-session": "y"}]},
+            "f",
+        )
+    table = PUBLISH.sink[0].as_table()
+    assert table["routing-is-session"] is True
+    assert PUBLISH.sink[0].describe().endswith("routing = routing_key= (the session itself)")
