@@ -350,6 +350,9 @@ def test_the_summary_counts_shape_dispatches(tmp_path: Path) -> None:
     nothing = session_lint("bridge.py", cwd=tmp_path)
     assert nothing.returncode == 0
     assert "No dispatch recognised in 1 file: nothing was checked" in nothing.stdout
+    assert "do the `sinks` and `sink` tables in the configuration name your dispatches?" in (
+        nothing.stdout
+    )
     (tmp_path / "pyproject.toml").write_text(GRPC_CONFIG)
     found = session_lint("--output-format", "concise", "bridge.py", cwd=tmp_path)
     assert found.returncode == 1
