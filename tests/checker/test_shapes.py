@@ -52,27 +52,41 @@ def _codes(source: str, config: Config) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize(
-    ("table", "problem"),
+    ("key", "table", "problem"),
     [
-        ('method = "ExecuteTool"\npayload = 0\n', "entry 1: needs `routing`"),
-        ('method = "a.b"\npayload = 0\nrouting = 1\n', "`method` is a method name, without dots"),
-        ('call = "x"\nmethod = "y"\npayload = 0\nrouting = 1\n', "exactly one of `method`"),
-        ('method = "m"\npayload = 0\nrouting = 1\npaylod = 2\n', "unknown key `paylod`"),
-        ('method = "m"\npayload = 0\nrouting = 0\n', "must be different arguments"),
-        ('method = "m"\npayload = -1\nrouting = 1\n', "one positional index from 0"),
-        ('method = "m"\npayload = "a-b"\nrouting = 1\n', "one keyword argument name"),
-        ('method = "m"\npayload = [0, 1]\nrouting = "x"\n', "one positional index"),
-        ('method = "m"\npayload = true\nrouting = "x"\n', "a positional index, a keyword"),
+        ("sink", 'method = "ExecuteTool"\npayload = 0\n', "entry 1: needs `routing`"),
+        (
+            "sink",
+            'method = "a.b"\npayload = 0\nrouting = 1\n',
+            "`method` is a method name, without dots",
+        ),
+        ("sink", 'call = "x"\nmethod = "y"\npayload = 0\nrouting = 1\n', "exactly one of `method`"),
+        ("sink", 'method = "m"\npayload = 0\nrouting = 1\npaylod = 2\n', "unknown key `paylod`"),
+        ("sink", 'method = "m"\npayload = 0\nrouting = 0\n', "must be different arguments"),
+        ("sink", 'method = "m"\npayload = -1\nrouting = 1\n', "one positional index from 0"),
+        ("sink", 'method = "m"\npayload = "a-b"\nrouting = 1\n', "one keyword argument name"),
+        ("sink", 'method = "m"\npayload = [0, 1]\nrouting = "x"\n', "one positional index"),
+        ("sink", 'method = "m"\npayload = true\nrouting = "x"\n', "a positional index, a keyword"),
+        ("contract", 'resolver = "r"\nambient = ["a"]\n', "`contract` entry 1 needs `key`"),
+        ("contract", 'key = "cid"\nambient = ["a"]\n', "`contract` entry 1 needs `resolver`"),
+        ("contract", 'key = "cid"\nresolver = "r"\n', "needs an ambient source"),
+        (
+            "contract",
+            'key = "cid"\nresolver = "r"\nambient = ["a"]\nsinks = ["x"]\n',
+            "unknown key `sinks`",
+        ),
+        ("contract", 'key = "cid"\nresolver = "1r"\nambient = ["a"]\n', "`resolver` has '1r'"),
     ],
 )
-def test_a_bad_sink_table_is_an_error_naming_the_file_and_key(
-    tmp_path: Path, table: str, problem: str
+def test_a_bad_table_is_an_error_naming_the_file_and_key(
+    tmp_path: Path, key: str, table: str, problem: str
 ) -> None:
-    (tmp_path / "pyproject.toml").write_text(f"[[tool.session-lint.sink]]\n{table}")
+    (tmp_path / "pyproject.toml").write_text(f"[[tool.session-lint.{key}]]\n{table}")
     (tmp_path / "bridge.py").write_text(GRPC_BUGGY)
     result = session_lint("bridge.py", cwd=tmp_path)
     assert result.returncode == 2
-    assert f"{tmp_path.resolve() / 'pyproject.toml'} [tool.session-lint]: `sink` " in result.stderr
+    where = f"{tmp_path.resolve() / 'pyproject.toml'} [tool.session-lint]: `{key}` "
+    assert where in result.stderr
     assert problem in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -435,30 +449,6 @@ TWO_KEYS = (
     '    md = [("x-session-id", sid), ("x-correlation-id", _get_correlation_id())]\n'
     "    return stub.ExecuteTool(request, metadata=md)\n"
 )
-
-
-@pytest.mark.parametrize(
-    ("table", "problem"),
-    [
-        ('resolver = "r"\nambient = ["a"]\n', "`contract` entry 1 needs `key`"),
-        ('key = "cid"\nambient = ["a"]\n', "`contract` entry 1 needs `resolver`"),
-        ('key = "cid"\nresolver = "r"\n', "needs an ambient source"),
-        ('key = "cid"\nresolver = "r"\nambient = ["a"]\nsinks = ["x"]\n', "unknown key `sinks`"),
-        ('key = "cid"\nresolver = "1r"\nambient = ["a"]\n', "`resolver` has '1r'"),
-    ],
-)
-def test_a_bad_contract_is_an_error_naming_the_file_and_key(
-    tmp_path: Path, table: str, problem: str
-) -> None:
-    (tmp_path / "pyproject.toml").write_text(f"[[tool.session-lint.contract]]\n{table}")
-    (tmp_path / "bridge.py").write_text(GRPC_BUGGY)
-    result = session_lint("bridge.py", cwd=tmp_path)
-    assert result.returncode == 2
-    assert f"{tmp_path.resolve() / 'pyproject.toml'} [tool.session-lint]: `contract` " in (
-        result.stderr
-    )
-    assert problem in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_each_family_is_checked_and_findings_name_their_key() -> None:
