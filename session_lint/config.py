@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import keyword
 import re
 import tomllib
@@ -13,6 +15,7 @@ from typing import cast
 
 from session_lint.project.cache import DEFAULT_CACHE_DIR
 from session_lint.project.layout import DEFAULT_SRC
+from session_lint.shapes import CONTRACT_KEYS, Contract, SinkShape, legacy_shape, parse_sinks
 
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
@@ -73,6 +76,15 @@ class Config:
     ref_types: tuple[str, ...] = DEFAULT_REF_TYPES
     routing_helpers: tuple[str, ...] = DEFAULT_ROUTING_HELPERS
     runtime_key: str = DEFAULT_RUNTIME_KEY
+    # shapes beyond today's (issue 14): sink tables, header names carrying the session,
+    # and ambient sources that are not getter calls
+    sink: tuple[SinkShape, ...] = ()
+    session_headers: tuple[str, ...] = ()
+    ambient_attributes: tuple[str, ...] = ()
+    ambient_context_vars: tuple[str, ...] = ()
+    ambient_env: tuple[str, ...] = ()
+    # more key families checked beside the session (`correlation_id`), sinks shared
+    contract: tuple[Contract, ...] = ()
     select: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -100,7 +112,19 @@ class Config:
         }
         table["per-file-ignores"] = {glob: list(codes) for glob, codes in self.per_file_ignores}
         table["respect-gitignore"] = self.respect_gitignore
+        table["sink"] = list(self.sink)
+        table["contract"] = [contract.as_table() for contract in self.contract]
         validated_values(table, "Config")
+
+    def sink_shapes(self) -> tuple[SinkShape, ...]:
+        """Every dispatch entry: the ``sink`` tables first (they win over a ``sinks`` entry
+        of the same method name), then the ``sinks`` methods in today's shape."""
+        return _sink_shapes(self.sink, self.sinks)
+
+    def contracts(self) -> tuple[Config, ...]:
+        """One configuration per key family: this one (the session), then one per
+        ``contract`` table, its key, resolver and sources in place of the session's."""
+        return _contract_configs(self)
 
     def exclusions(self) -> tuple[str, ...]:
         """Every exclude glob: ``exclude`` (ruff's defaults unless replaced) and
@@ -112,6 +136,10 @@ class Config:
 
 _LIST_KEYS = {
     "ambient": "ambient",
+    "ambient-attributes": "ambient_attributes",
+    "ambient-context-vars": "ambient_context_vars",
+    "ambient-env": "ambient_env",
+    "session-headers": "session_headers",
     "sinks": "sinks",
     "override-names": "override_names",
     "ref-names": "ref_names",
@@ -131,7 +159,7 @@ _STRING_KEYS = {
     "runtime-key": "runtime_key",
     "cache-dir": "cache_dir",
 }
-_SPECIAL_KEYS = ("per-file-ignores", "respect-gitignore")
+_SPECIAL_KEYS = ("per-file-ignores", "respect-gitignore", "sink", "contract")
 KNOWN_KEYS = tuple(sorted({*_LIST_KEYS, *_STRING_KEYS, *_SPECIAL_KEYS}))
 # switches only a command-line flag sets (--no-cache, --no-project): never a file's key
 FLAG_KEYS = ("cache", "project")
@@ -141,6 +169,8 @@ _IGNORE_KEYS = ("ignore", "extend-ignore", "per-file-ignores")
 # dotted Python names; dict keys are written inside a string literal
 _NAME_KEYS = (
     "ambient",
+    "ambient-attributes",
+    "ambient-context-vars",
     "resolver",
     "sinks",
     "override-names",
@@ -148,7 +178,8 @@ _NAME_KEYS = (
     "ref-types",
     "routing-helpers",
 )
-_DICT_KEY_KEYS = ("session-key", "runtime-key")
+_AMBIENT_FORMS = ("ambient-attributes", "ambient-context-vars", "ambient-env")
+_DICT_KEY_KEYS = ("session-key", "runtime-key", "session-headers", "ambient-env")
 
 
 def config_from_mapping(table: Mapping[str, object], source: str) -> Config:
@@ -170,6 +201,13 @@ def validated_values(
             values[key.replace("-", "_")] = value
         elif key == "per-file-ignores":
             values["per_file_ignores"] = _per_file_ignores(value, source)
+        elif key == "contract":
+            values["contract"] = _contracts(value, source)
+        elif key == "sink":
+            shapes, problem = parse_sinks(value)
+            if problem is not None:
+                raise ConfigError(f"{source}: `sink` {problem}")
+            values["sink"] = shapes
         elif key in _STRING_KEYS:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{source}: `{key}` must be a non-empty string, got {value!r}")
@@ -195,7 +233,9 @@ def validated_values(
                     f"got {text!r}"
                 )
     for key in ("ambient", "sinks"):
-        if key in values and not values[key]:
+        # an empty list is fine when the other forms name every dispatch or source
+        others = ("sink",) if key == "sinks" else _AMBIENT_FORMS
+        if key in values and not values[key] and not any(table.get(o) for o in others):
             raise ConfigError(f"{source}: `{key}` must name at least one function")
     return values
 
@@ -236,6 +276,70 @@ def rule_code_problem(code: str, *, ignoring: bool = False) -> str | None:
             "which would otherwise pass silently (exclude the file instead)"
         )
     return None
+
+
+def _contracts(value: object, source: str) -> tuple[Contract, ...]:
+    """``[[tool.session-lint.contract]]`` tables, each validated as the same keys of
+    ``[tool.session-lint]`` are."""
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ConfigError(
+            f"{source}: `contract` must be an array of tables (`[[tool.session-lint.contract]]`)"
+            f", got {value!r}"
+        )
+    contracts = []
+    for position, table in enumerate(value, 1):
+        where = f"{source}: `contract` entry {position}"
+        if isinstance(table, Contract):
+            table = table.as_table()
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table (key, resolver, ambient, ...)")
+        for key in table:
+            if key not in CONTRACT_KEYS:
+                raise ConfigError(
+                    f"{where}: unknown key `{key}` (known keys: {', '.join(CONTRACT_KEYS)})"
+                )
+        for key in ("key", "resolver"):
+            if key not in table:
+                raise ConfigError(f"{where} needs `{key}`")
+        if not any(table.get(key) for key in ("ambient", *_AMBIENT_FORMS)):
+            raise ConfigError(f"{where} needs an ambient source (`ambient` or `ambient-*`)")
+        renamed = {("session-key" if key == "key" else key): item for key, item in table.items()}
+        values = validated_values({"ambient": [], **renamed}, where)
+        key = cast(str, values.pop("session_key"))
+        contracts.append(Contract(key=key, **values))  # type: ignore[arg-type]
+    return tuple(contracts)
+
+
+@functools.lru_cache(maxsize=16)
+def _sink_shapes(tables: tuple[SinkShape, ...], sinks: tuple[str, ...]) -> tuple[SinkShape, ...]:
+    # asked once per checked file: built once per configuration
+    return (*tables, *(legacy_shape(name) for name in sinks))
+
+
+@functools.lru_cache(maxsize=16)
+def _contract_configs(config: Config) -> tuple[Config, ...]:
+    families = [config]
+    for contract in config.contract:
+        families.append(
+            dataclasses.replace(
+                config,
+                session_key=contract.key,
+                resolver=contract.resolver,
+                ambient=contract.ambient,
+                session_headers=contract.session_headers,
+                ambient_attributes=contract.ambient_attributes,
+                ambient_context_vars=contract.ambient_context_vars,
+                ambient_env=contract.ambient_env,
+                override_names=contract.override_names,
+                ref_names=contract.ref_names,
+                ref_types=(),
+                routing_helpers=(),
+                contract=(),
+            )
+        )
+    return tuple(families)
 
 
 def _per_file_ignores(value: object, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -53,10 +53,33 @@ class Prefilter:
     ambient: tuple[str, ...]
     sources: tuple[str, ...]  # ambient, resolver, routing helpers, session key
     builders_wanted: bool
+    # header names carrying the session, lower-case: searched in the lowered text, as the
+    # engine compares them case-insensitively (`X-Session-Id` is `x-session-id`)
+    headers: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
-        ambient = tuple(_last(name) for name in config.ambient)
+        """Needles of every key family (the session and each ``contract``)."""
+        families = [cls._for_family(family, enabled) for family in config.contracts()]
+        if len(families) == 1:
+            return families[0]
+        return cls(
+            sinks=families[0].sinks,
+            ambient=tuple(dict.fromkeys(n for f in families for n in f.ambient)),
+            sources=tuple(dict.fromkeys(n for f in families for n in f.sources)),
+            builders_wanted=families[0].builders_wanted,
+            headers=tuple(dict.fromkeys(n for f in families for n in f.headers)),
+        )
+
+    @classmethod
+    def _for_family(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
+        ambient = (
+            *(_last(name) for name in config.ambient),
+            # attribute paths, ContextVars and environment variables are spelt in full
+            *(_last(name) for name in config.ambient_attributes),
+            *(_last(name) for name in config.ambient_context_vars),
+            *config.ambient_env,
+        )
         sources = (
             *ambient,
             _last(config.resolver),
@@ -64,10 +87,11 @@ class Prefilter:
             config.session_key,
         )
         return cls(
-            sinks=tuple(_last(name) for name in config.sinks),
+            sinks=tuple(dict.fromkeys(shape.last_name for shape in config.sink_shapes())),
             ambient=ambient,
             sources=sources,
             builders_wanted="SES008" in enabled,
+            headers=tuple(name.lower() for name in config.session_headers),
         )
 
     def may_find(self, source: str | bytes, *, project: bool = False) -> bool:
@@ -89,6 +113,12 @@ class Prefilter:
         has_sink = any(found[:sink_count])
         has_source = any(found[sink_count:])
         has_ambient = any(found[sink_count : sink_count + len(self.ambient)])
+        if has_sink and not has_source and self.headers:
+            lowered = text.lower()
+            has_source = any(
+                (name.encode("utf-8") if isinstance(lowered, bytes) else name) in lowered  # type: ignore[operator]
+                for name in self.headers
+            )
         return (has_sink and has_source) or (self.builders_wanted and has_ambient)
 
 

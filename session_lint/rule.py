@@ -48,6 +48,23 @@ _ELIXIR_NOTE = (
     "`ensure_session_opt(runtime_opts, session_id)`)."
 )
 
+_CONTRACT_NOTE = """Besides the session, every key family declared as a contract is checked by
+the same rule: payload and routing must carry one value of that key too, from one call of
+its resolver, and each finding then starts with the key it is about. In `pyproject.toml`:
+
+```toml
+[[tool.session-lint.contract]]
+key = "correlation_id"
+resolver = "myapp.tracing.resolve_correlation_id"
+ambient = ["myapp.tracing.current_correlation_id"]
+session-headers = ["x-correlation-id"]
+```
+
+A contract takes `key` and `resolver` (required), and `ambient`, `session-headers`,
+`ambient-attributes`, `ambient-context-vars`, `ambient-env` (at least one source),
+`override-names` and `ref-names` (none unless given), meaning what the same keys of
+`[tool.session-lint]` mean. Fixes are offered for the session's findings only."""
+
 
 class Rule:
     """Base class of every rule. Subclasses are registered on definition."""
@@ -110,6 +127,7 @@ class Rule:
         parts += ["## Fix safety", "", tail.strip(), ""]
         if cls.CODE != "SES000":
             parts += ["## Elixir", "", _ELIXIR_NOTE, ""]
+            parts += ["## Other key families", "", _CONTRACT_NOTE, ""]
         if not cls.DEFAULT_ENABLED:
             parts += ["## Selection", "", f"Opt-in: enable it with `--select {cls.CODE}`.", ""]
         return "\n".join(parts)

@@ -153,6 +153,8 @@ class Settings:
             if key == "extend-ignore" and value != resolved.config.extend_ignore:
                 origin += " + per-file-ignores matching this file"
             lines.append(f"{key} = {_toml(value, key)}  # {origin}")
+        lines.append("# dispatches recognised (the effective sink model):")
+        lines.extend(f"#   {shape.describe()}" for shape in config.sink_shapes())
         excluded = resolved.excluded(absolute, given=path)
         lines.append(f"# {path} is {'excluded' if excluded else 'not excluded'}")
         return "\n".join(lines) + "\n"
@@ -211,10 +213,18 @@ def _toml(value: object, key: str = "") -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
+    if key in ("sink", "contract"):
+        tables = ", ".join(_inline_table(item.as_table()) for item in value)  # type: ignore[attr-defined]
+        return f"[{tables}]"
     if key == "per-file-ignores":
         pairs = ", ".join(f"{json.dumps(glob)} = {_toml(codes)}" for glob, codes in value)  # type: ignore[attr-defined]
         return f"{{ {pairs} }}"
     return "[" + ", ".join(json.dumps(item) for item in value) + "]"  # type: ignore[attr-defined]
+
+
+def _inline_table(table: Mapping[str, object]) -> str:
+    items = ", ".join(f"{key} = {json.dumps(value)}" for key, value in table.items())
+    return f"{{ {items} }}"
 
 
 def absolute_path(path: Path) -> Path:

@@ -56,6 +56,9 @@ class DispatchSite:
     # (payload, routing) session nodes on each path, shared like ``resolved``
     pairs: list[tuple[Node | None, Node | None]] = field(default_factory=list, compare=False)
     clobbered: tuple[str, ...] = ()  # overrides whose name was rebound to something else
+    # why no fix may write a session into the payload or the routing carrier (a protobuf
+    # request, gRPC metadata, HTTP headers), or ``None``: they are plain mappings
+    carrier_fix_limit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class Mapping:
     slot: SlotValue
     override: str | None = None
     assumed: bool = False
+    pairs: bool = False  # a list of (key, value) pairs: `+` and `.append` extend it
 
 
 @dataclass(frozen=True)

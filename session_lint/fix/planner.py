@@ -124,10 +124,16 @@ class Planner:
 
     def _plan_site(self, plan: _Site, selected: set[Finding]) -> list[Finding]:
         done: list[Finding] = []
+        limit = plan.site.carrier_fix_limit
         for finding in plan.routing:
-            if self._route_with_payload_session(plan.site):
+            if limit is not None:
+                self.reasons.setdefault(finding, limit)
+            elif self._route_with_payload_session(plan.site):
                 done.append(finding)
         builder = self._builder(plan, selected)
+        if builder is not None and limit is not None:
+            self.reasons.setdefault(builder[0], limit)
+            builder = None
         if not plan.targets and builder is None:
             return done + self._resolve_repeated_once(plan)
         wanted = [*plan.targets, *([builder[0]] if builder else [])]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -16,6 +16,7 @@ from session_lint.flow.names import Names
 from session_lint.flow.project_summaries import imports_for, project_options
 from session_lint.flow.summaries import Summaries
 from session_lint.rules import AmbientPayloadBuilder
+from session_lint.shapes import sink_names
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,36 @@ def analyse(
     """Every finding of ``module``; only functions that dispatch are evaluated, plus the
     builders they call: the module's own, and those of the project's other modules when
     ``path`` names the module's file. ``None`` when nothing in the module can dispatch."""
-    sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
-    index = build_index(module, sinks)
+    index = build_index(module, *sink_names(config.sink_shapes()))
     want_builders = AmbientPayloadBuilder.CODE in enabled
     if not index.any_dispatch and not want_builders:
         return None
+    families = config.contracts()
     names = Names(config, index.table)
+    findings = _family_findings(module, config, names, index, want_builders, path)
+    if len(families) > 1:
+        findings = [_naming_the_key(finding, config.session_key, None) for finding in findings]
+        for family in families[1:]:
+            found = _family_findings(
+                module, family, Names(family, index.table), index, want_builders, path
+            )
+            findings += [_naming_the_key(f, family.session_key, _OTHER_FAMILY) for f in found]
+    return Analysis(findings, names, index)
+
+
+# the planner writes the session's resolver and key: another family's finding is not fixed
+_OTHER_FAMILY = "fixes are offered for the session's contract only"
+
+
+def _family_findings(
+    module: cst.Module,
+    config: Config,
+    names: Names,
+    index: ModuleIndex,
+    want_builders: bool,
+    path: str | None,
+) -> list[Finding]:
+    """The findings of one key family (the session, or a ``contract``)."""
     ctx = ModuleContext(module, names, index)
     if path is not None and config.project:
         ctx.imports_factory = lambda: imports_for(path, config, project_options(config))
@@ -47,7 +72,15 @@ def analyse(
         _visit_definitions(ctx, module.body)
     if want_builders:
         _report_ambient_builders(ctx, index.functions)
-    return Analysis(list(ctx.reporter.findings.values()), names, index)
+    return list(ctx.reporter.findings.values())
+
+
+def _naming_the_key(finding: Finding, key: str, no_fix: str | None) -> Finding:
+    """With several contracts, a finding says which key it is about."""
+    message = f"`{key}`: {finding.message}"
+    if no_fix is None:
+        return replace(finding, message=message)
+    return replace(finding, message=f"{message} (no automatic fix: {no_fix})", site=None)
 
 
 def _visit_definitions(ctx: ModuleContext, body: Sequence[cst.BaseStatement]) -> None:

@@ -84,6 +84,8 @@ class CallEvaluator(EvaluatorBase):
             )
         if names.ambient.matches(qualified):
             return Session(Origin.AMBIENT, f"{self.ctx.text(func)}()", node)
+        if self._reads_ambient(func, call):
+            return Session(Origin.AMBIENT, self.ctx.text(call), node)
         if names.routing_helpers.matches(qualified):
             if len(call.args) >= 2:
                 return Mapping(self.to_session(values[1], call.args[1].value))
@@ -110,6 +112,27 @@ class CallEvaluator(EvaluatorBase):
         if record is not None:
             return self._construct(record, node, call, values)
         return self._handed_a_session(call, values)
+
+    def _reads_ambient(self, func: cst.BaseExpression, call: cst.Call) -> bool:
+        """A configured ContextVar's ``.get()`` or a configured environment variable's
+        ``os.environ.get(NAME)`` / ``os.getenv(NAME)``."""
+        if not isinstance(func, cst.Attribute) or func.attr.value not in {"get", "getenv"}:
+            return False
+        names = self.names
+        if func.attr.value == "get" and names.context_vars.matches(names.table.qualify(func.value)):
+            return True
+        if not names.ambient_env or not call.args:
+            return False
+        key = self.key_of(call.args[0].value)
+        if key not in names.ambient_env:
+            return False
+        if func.attr.value == "getenv":
+            return names.table.qualify(func) == "os.getenv"
+        return self.is_environ(func.value)
+
+    def is_environ(self, node: cst.BaseExpression) -> bool:
+        """``os.environ`` (also imported as ``from os import environ``)."""
+        return bool(self.names.ambient_env) and self.names.table.qualify(node) == "os.environ"
 
     def _call_lambda(
         self, func: cst.Lambda, call: cst.Call, values: list[Value], state: State
@@ -139,7 +162,7 @@ class CallEvaluator(EvaluatorBase):
             or names.routing_helpers.matches(qualified)
         ):
             return True
-        if isinstance(node, cst.Attribute) and node.attr.value in names.sinks:
+        if names.names_a_sink(node):
             return True
         return self._call_target(node) is not None or self._record_class(node) is not None
 
@@ -212,7 +235,7 @@ class CallEvaluator(EvaluatorBase):
                 slot = self._merged_slot(slot, self.as_mapping(value).slot)
                 if len(node.args) == 1 and isinstance(value, Mapping):
                     override = value.override
-            elif arg.keyword.value == self.names.session_key:
+            elif self.names.is_session_key(arg.keyword.value):
                 slot = self.to_session(value, arg.value)
         return Mapping(slot, override=override)
 
@@ -230,12 +253,12 @@ class CallEvaluator(EvaluatorBase):
         owner = func.value.value if isinstance(func.value, cst.Name) else None
         if method in {"get", "pop"} and key == names.runtime_key:
             return Mapping(Slot.MAYBE, override="")
-        if method in {"get", "pop"} and key == names.session_key:
+        if method in {"get", "pop"} and names.is_session_key(key):
             result = self.read_session(receiver, node)
             if method == "pop" and owner is not None and isinstance(receiver, Mapping):
                 self._set_slot(owner, Slot.ABSENT, state)
             return result
-        if method == "setdefault" and key == names.session_key and len(values) >= 2:
+        if method == "setdefault" and names.is_session_key(key) and len(values) >= 2:
             current = self.as_mapping(receiver).slot
             slot = current if isinstance(current, Session) else self.to_session(values[1], None)
             if owner is not None:
@@ -243,18 +266,65 @@ class CallEvaluator(EvaluatorBase):
             return value_of(slot)
         if method == "copy" and not node.args and isinstance(receiver, Mapping):
             return receiver
+        copied = self._record_method(method, node, receiver, values, owner, state)
+        if copied is not None:
+            return copied
         if method == "update" and owner is not None:
             mapping = self.as_mapping(receiver)
             slot = mapping.slot
             for arg, value in zip(node.args, values, strict=True):
                 if arg.keyword is None:
                     slot = self._merged_slot(slot, self.as_mapping(value).slot)
-                elif arg.keyword.value == names.session_key:
+                elif names.is_session_key(arg.keyword.value):
                     slot = self.to_session(value, arg.value)
             if slot != mapping.slot or isinstance(receiver, Mapping):
                 self._set_slot(owner, slot, state)
             return TOP
         return None
+
+    def _record_method(
+        self,
+        method: str,
+        node: cst.Call,
+        receiver: Value,
+        values: list[Value],
+        owner: str | None,
+        state: State,
+    ) -> Value | None:
+        """Copies and writes of request objects and metadata lists: ``_replace`` and
+        ``model_copy(update=...)`` copy the receiver with fields replaced, ``CopyFrom``
+        (protobuf) and ``.append``/``.extend`` (a list of pairs) write the receiver."""
+        given = list(zip(node.args, values, strict=True))
+        if method in {"_replace", "model_copy"}:
+            slot = self.as_mapping(receiver).slot
+            for arg, value in given:
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                if method == "_replace" and self.names.is_session_key(keyword):
+                    slot = self.to_session(value, arg.value)
+                elif method == "model_copy" and keyword == "update":
+                    slot = self._merged_slot(slot, self.as_mapping(value).slot)
+            return Mapping(slot)
+        if owner is None or len(given) != 1 or given[0][0].keyword is not None:
+            return None
+        arg, value = given[0]
+        if method == "CopyFrom":
+            self._set_slot(owner, self.as_mapping(value).slot, state)
+            return TOP
+        if method in {"append", "extend"}:
+            if method == "append" and isinstance(arg.value, cst.Tuple):
+                value = self.pairs_of(cst.List([cst.Element(arg.value)]), state) or TOP
+            if (
+                isinstance(value, Mapping)
+                and value.pairs
+                and (isinstance(receiver, Mapping) or isinstance(value.slot, Session))
+            ):
+                merged = self._merged_slot(self.as_mapping(receiver).slot, value.slot)
+                state[owner] = Mapping(merged, pairs=True)
+            return TOP
+        return None
+
+    def pairs_of(self, node: cst.List | cst.Tuple, state: State) -> Mapping | None:
+        raise NotImplementedError  # the expression part reads pair lists
 
     def _missing_sources(self, node: cst.Call, state: State) -> tuple[str, ...]:
         """Overrides and refs in scope that the resolver call does not receive."""

@@ -136,8 +136,11 @@ class EvaluatorBase:
                 state[OVERRIDE_MARK + value.override] = value
         elif isinstance(target, cst.Subscript):
             key = self._subscript_key(target)
-            if key == self.names.session_key and isinstance(target.value, cst.Name):
-                self._set_slot(target.value.value, self.to_session(value, None), state)
+            holder = _holder(target.value)
+            if self.names.is_session_key(key) and holder is not None:
+                # `payload["session_id"] = sid`, or a field of a request object
+                # (`req.metadata["session_id"] = sid`): the object carries the session
+                self._set_slot(holder, self.to_session(value, None), state)
             else:
                 self.eval(target.value, state)
         elif isinstance(target, cst.Tuple | cst.List):
@@ -186,6 +189,14 @@ class EvaluatorBase:
     @staticmethod
     def _merged_slot(current: SlotValue, incoming: SlotValue) -> SlotValue:
         return merged_slot(current, incoming)
+
+
+def _holder(node: cst.BaseExpression) -> str | None:
+    """The local a subscript write lands in: ``payload`` for ``payload[...]`` and for
+    ``req.metadata[...]``; ``None`` for anything else (``self.x[...]`` is not a local)."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+        return None if node.value.value in {"self", "cls"} else node.value.value
+    return node.value if isinstance(node, cst.Name) else None
 
 
 def _names_in(node: cst.CSTNode) -> Iterable[str]:

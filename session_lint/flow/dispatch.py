@@ -18,6 +18,7 @@ from session_lint.core.checks import (
     slot_of,
 )
 from session_lint.core.values import Mapping, Value
+from session_lint.shapes import LAST, Place, SinkShape
 
 if TYPE_CHECKING:
     from session_lint.flow.calls import CallEvaluator
@@ -26,22 +27,41 @@ if TYPE_CHECKING:
 __all__ = ["DispatchArguments", "DispatchSite", "Finding", "Reporter", "check"]
 
 
+CARRIER_FIX_LIMIT = (
+    "this sink's payload or routing is not known to be a dict, so the session cannot be "
+    "written into it automatically; give both the one resolved value by hand"
+)
+
+
 @dataclass(frozen=True)
 class DispatchArguments:
     payload: cst.Arg
     routing: cst.Arg
 
 
-def dispatch_arguments(node: cst.Call) -> DispatchArguments | None:
-    """The payload (2nd positional or ``payload=``) and routing options (last positional at
-    index 2 or more, or ``opts=``); ``None`` when the call lacks either."""
+def dispatch_arguments(node: cst.Call, shape: SinkShape) -> DispatchArguments | None:
+    """The payload and routing arguments where ``shape`` puts them (today's: the 2nd
+    positional or ``payload=``, and the last positional at index 2 or more, or ``opts=``);
+    ``None`` when the call lacks either."""
     positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
     keywords = {arg.keyword.value: arg for arg in node.args if arg.keyword is not None}
-    payload = keywords.get("payload") or (positional[1] if len(positional) >= 2 else None)
-    routing = keywords.get("opts") or (positional[-1] if len(positional) >= 3 else None)
+    payload = _argument_at(shape.payload, positional, keywords)
+    routing = _argument_at(shape.routing, positional, keywords)
     if payload is None or routing is None or payload is routing:
         return None
     return DispatchArguments(payload, routing)
+
+
+def _argument_at(
+    place: Place, positional: list[cst.Arg], keywords: dict[str, cst.Arg]
+) -> cst.Arg | None:
+    if place.keyword is not None and place.keyword in keywords:
+        return keywords[place.keyword]
+    if place.index == LAST:
+        return positional[-1] if len(positional) >= 3 else None
+    if place.index is not None and place.index < len(positional):
+        return positional[place.index]
+    return None
 
 
 def check(
@@ -54,7 +74,10 @@ def check(
     """Check one dispatch on one path. ``node`` holds the arguments; ``written`` is the
     call as the source spells it when that differs (`send(payload, opts)` through
     `send = partial(client.execute, "tool")`)."""
-    arguments = dispatch_arguments(node)
+    shape = interpreter.names.sink_shape(node)
+    if shape is None:
+        return
+    arguments = dispatch_arguments(node, shape)
     if arguments is None:
         return
     at = written or node
@@ -74,12 +97,16 @@ def check(
         resolved=reporter.resolved.setdefault(id(at), []),
         pairs=reporter.pairs.setdefault(id(at), []),
         clobbered=clobbered_overrides(state),
+        carrier_fix_limit=None if shape.legacy else CARRIER_FIX_LIMIT,
     )
     details = {
         "resolver": names.resolver_name,
         "overrides": ", ".join(overrides + refs),
         "key": names.session_key,
     }
-    check_sessions(
-        reporter, slot_of(payload_value), slot_of(by_arg[id(arguments.routing)]), site, details
-    )
+    routing_value = by_arg[id(arguments.routing)]
+    if shape.routing_is_session:  # `routing_key=sid`: the argument is the session
+        routing_slot = interpreter.to_session(routing_value, arguments.routing.value)
+    else:
+        routing_slot = slot_of(routing_value)
+    check_sessions(reporter, slot_of(payload_value), routing_slot, site, details)

@@ -57,12 +57,21 @@ class ExpressionEvaluator(CallEvaluator):
             right = self.eval(node.right, state)
             if isinstance(node.operator, cst.BitOr) and isinstance(left, Mapping):
                 return self.merge(left, right)
+            if isinstance(node.operator, cst.Add) and (
+                _is_pairs(left) or _is_pairs(right)
+            ):  # gRPC metadata: `call_md + [("session_id", sid)]`
+                merged = self.merge(self.as_mapping(left), right)
+                return Mapping(merged.slot, pairs=True)
             return TOP
         if isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp):
             return Items(self._eval_comprehension(node.for_in, node.elt, state))
         if isinstance(node, cst.DictComp):
             self._eval_comprehension(node.for_in, node.value, state)
             return Mapping(Slot.UNKNOWN)
+        if isinstance(node, cst.List | cst.Tuple):
+            pairs = self.pairs_of(node, state)
+            if pairs is not None:
+                return pairs
         if isinstance(node, cst.List | cst.Set):
             elements = [self.eval(element.value, state) for element in node.elements]
             return Items(join(elements)) if elements else Items(TOP)
@@ -98,9 +107,31 @@ class ExpressionEvaluator(CallEvaluator):
             elif isinstance(element, cst.DictElement):
                 self.eval(element.key, state)
                 value = self.eval(element.value, state)
-                if self.key_of(element.key) == self.names.session_key:
+                if self.names.is_session_key(self.key_of(element.key)):
                     slot = self.to_session(value, element.value)
         return Mapping(slot, override=override)
+
+    def pairs_of(self, node: cst.List | cst.Tuple, state: State) -> Mapping | None:
+        """A list or tuple of ``(key, value)`` pairs (gRPC metadata, header lists) is a
+        mapping; ``None`` when ``node`` is not one (some element is not a pair keyed by a
+        string literal or constant)."""
+        keyed: list[tuple[str, cst.BaseExpression]] = []
+        for element in node.elements:
+            pair = element.value
+            if not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+                return None
+            key = self.key_of(pair.elements[0].value)
+            if key is None or isinstance(pair.elements[1], cst.StarredElement):
+                return None
+            keyed.append((key, pair.elements[1].value))
+        if not keyed:
+            return None
+        slot: SlotValue = Slot.ABSENT
+        for key, value_node in keyed:
+            value = self.eval(value_node, state)
+            if self.names.is_session_key(key):
+                slot = self.to_session(value, value_node)
+        return Mapping(slot, pairs=True)
 
     def _eval_subscript(self, node: cst.Subscript, state: State) -> Value:
         base = self.eval(node.value, state)
@@ -108,7 +139,9 @@ class ExpressionEvaluator(CallEvaluator):
             if isinstance(element.slice, cst.Index):
                 self.eval(element.slice.value, state)
         key = self._subscript_key(node)
-        if key == self.names.session_key:
+        if key is not None and self.is_environ(node.value) and key in self.names.ambient_env:
+            return Session(Origin.AMBIENT, self.ctx.text(node), node)
+        if self.names.is_session_key(key):
             return self.read_session(base, node)
         if key == self.names.runtime_key:
             return Mapping(Slot.MAYBE, override="")
@@ -116,6 +149,8 @@ class ExpressionEvaluator(CallEvaluator):
 
     def _eval_attribute(self, node: cst.Attribute, state: State) -> Value:
         self.eval(node.value, state)
+        if self.names.is_ambient_attribute(node):  # `self.session_id`, `flask.g.session_id`
+            return Session(Origin.AMBIENT, self.ctx.text(node), node)
         target = self._method_target(node)
         if target is not None and target.is_property:
             return self.instantiate(target, node, None, state)
@@ -170,3 +205,7 @@ class ExpressionEvaluator(CallEvaluator):
         if isinstance(value, Fixed):
             return join(list(value.elements))
         return TOP
+
+
+def _is_pairs(value: Value) -> bool:
+    return isinstance(value, Mapping) and value.pairs

@@ -81,7 +81,7 @@ _LEAVES = frozenset(
 )
 
 
-def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
+def _walk(module: cst.Module, sinks: frozenset[str], name_sinks: frozenset[str]) -> ModuleIndex:
     """Pre-order walk with an explicit stack: libcst's recursive visitor costs as much as
     parsing and overflows the recursion limit on long implicit string concatenations."""
     index = ModuleIndex(NameTable())
@@ -93,14 +93,17 @@ def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
         node, function, scope = stack.pop()
         if type(node) in _LEAVES:
             continue  # no calls or definitions inside
+        if (
+            name_sinks
+            and type(node) is cst.Call
+            and type(node.func) is cst.Name
+            and _last(index.table.aliases.get(node.func.value, node.func.value)) in name_sinks
+        ):  # a configured call target imported by name (`post(...)` for `requests.post`)
+            _note_dispatch(index, function)
         if type(node) is cst.Attribute:
             # a sink called, aliased or bound by `functools.partial(client.execute, ...)`
             if node.attr.value in sinks:
-                index.dispatch_count += 1
-                if function is not None:
-                    function.dispatches = True
-                else:
-                    index.module_dispatches = True
+                _note_dispatch(index, function)
         elif type(node) is cst.SimpleStatementLine and scope is None:
             for small in node.body:
                 if type(small) is cst.Assign:
@@ -134,6 +137,18 @@ def _walk(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
     return index
 
 
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _note_dispatch(index: ModuleIndex, function: FunctionInfo | None) -> None:
+    index.dispatch_count += 1
+    if function is not None:
+        function.dispatches = True
+    else:
+        index.module_dispatches = True
+
+
 def _module_binding(index: ModuleIndex, node: cst.Assign, rebound: set[str]) -> None:
     """A module-level constant (`SESSION = "session_id"`) or function alias (`get_sid =
     sessions.current_session_id`); a name bound twice is neither."""
@@ -154,8 +169,11 @@ def _module_binding(index: ModuleIndex, node: cst.Assign, rebound: set[str]) -> 
                 index.table.aliases[name] = qualified
 
 
-def build_index(module: cst.Module, sinks: frozenset[str]) -> ModuleIndex:
-    index = _walk(module, sinks)
+def build_index(
+    module: cst.Module, sinks: frozenset[str], name_sinks: frozenset[str] = frozenset()
+) -> ModuleIndex:
+    """``sinks``: attribute names that may dispatch; ``name_sinks``: bare names that may."""
+    index = _walk(module, sinks, name_sinks)
     for info in index.functions:
         if info.dispatches:
             current: FunctionInfo | None = info

@@ -13,6 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from session_lint.config import Config
+from session_lint.shapes import SinkShape
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -116,12 +117,65 @@ class Names:
         self.resolver_name = config.resolver.rsplit(".", 1)[-1]
         self.resolver_path = config.resolver  # as configured, maybe `pkg.mod.fn`
         self.routing_helpers = Matcher(config.routing_helpers)
-        self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
+        shapes = config.sink_shapes()
+        self.method_sinks: dict[str, SinkShape] = {}
+        for shape in shapes:
+            if not shape.call:
+                self.method_sinks.setdefault(shape.name, shape)
+        self.call_sinks = tuple((shape, Matcher((shape.name,))) for shape in shapes if shape.call)
+        self.sinks = frozenset(self.method_sinks)
+        self.call_sink_names = frozenset(shape.last_name for shape, _ in self.call_sinks)
         self.session_key = config.session_key
+        self.session_headers = frozenset(name.lower() for name in config.session_headers)
         self.runtime_key = config.runtime_key
         self.override_names = frozenset(config.override_names)
         self.ref_names = frozenset(config.ref_names)
         self.ref_types = frozenset(name.rsplit(".", 1)[-1] for name in config.ref_types)
+        self.ambient_attributes = tuple(name.lstrip(".") for name in config.ambient_attributes)
+        self.ambient_attribute_names = frozenset(
+            name.rsplit(".", 1)[-1] for name in self.ambient_attributes
+        )
+        self.context_vars = Matcher(config.ambient_context_vars)
+        self.ambient_env = frozenset(config.ambient_env)
+
+    def is_session_key(self, key: str | None) -> bool:
+        """The session key, or a configured header name (compared case-insensitively, as
+        HTTP and gRPC metadata compare them)."""
+        if key is None:
+            return False
+        return key == self.session_key or (
+            bool(self.session_headers) and key.lower() in self.session_headers
+        )
+
+    def sink_shape(self, node: cst.Call) -> SinkShape | None:
+        """The sink entry ``node`` calls: a configured call target, else a method."""
+        func = node.func
+        if self.call_sinks:
+            qualified = self.table.qualify(func)
+            for shape, matcher in self.call_sinks:
+                if matcher.matches(qualified):
+                    return shape
+        if isinstance(func, cst.Attribute):
+            return self.method_sinks.get(func.attr.value)
+        return None
+
+    def names_a_sink(self, node: cst.BaseExpression) -> bool:
+        """Does ``node`` (not called) stand for a sink: `send = client.execute`?"""
+        if isinstance(node, cst.Attribute) and node.attr.value in self.sinks:
+            return True
+        qualified = self.table.qualify(node) if self.call_sinks else None
+        return any(matcher.matches(qualified) for _, matcher in self.call_sinks)
 
     def is_sink_call(self, node: cst.Call) -> bool:
-        return isinstance(node.func, cst.Attribute) and node.func.attr.value in self.sinks
+        return self.sink_shape(node) is not None
+
+    def is_ambient_attribute(self, node: cst.Attribute) -> bool:
+        """``self.session_id``, ``flask.g.session_id`` (through imports) as configured."""
+        if node.attr.value not in self.ambient_attribute_names:
+            return False
+        qualified = self.table.qualify(node)
+        if qualified is None:
+            return False
+        return any(
+            qualified == name or qualified.endswith("." + name) for name in self.ambient_attributes
+        )

@@ -48,6 +48,7 @@ from session_lint.project.layout import (
     in_marked_project,
     module_name,
 )
+from session_lint.shapes import sink_names
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ def summary_salt(config: Config) -> str:
         config.ref_types,
         config.routing_helpers,
         config.runtime_key,
+        config.sink,
+        config.session_headers,
+        config.ambient_attributes,
+        config.ambient_context_vars,
+        config.ambient_env,
     )
     return f"{checker_fingerprint()}\0{shaping!r}"
 
@@ -120,7 +126,7 @@ class ProjectSummaries:
         self.cache = cache
         self.index = ProjectIndex(project)
         self.index.observer = self._note_read
-        self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
+        self.sinks = sink_names(config.sink_shapes())
         self._memo: dict[Path, _Entry] = {}
         self._partial: dict[tuple[Path, Path], _Entry] = {}
         self._definitions: dict[str, tuple[Definition | None, _Entry]] = {}
@@ -243,7 +249,7 @@ class ProjectSummaries:
             return ModuleSummary(name)
         except RecursionError:
             return ModuleSummary(name)
-        index = build_index(module, self.sinks)
+        index = build_index(module, *self.sinks)
         imports = FileImports(self, file)
         ctx = ModuleContext(module, Names(self.config, index.table), index)
         ctx.imports_factory = lambda: imports

@@ -214,7 +214,7 @@ class StatementExecutor(ExpressionEvaluator):
                 self._delete(element.value, state)
         elif isinstance(target, cst.Subscript):
             key = self._subscript_key(target)
-            if key == self.names.session_key and isinstance(target.value, cst.Name):
+            if self.names.is_session_key(key) and isinstance(target.value, cst.Name):
                 self._set_slot(target.value.value, Slot.ABSENT, state)
 
     # ----------------------------------------------------------------- binding

@@ -42,7 +42,7 @@ def summary(report: Report) -> str:
         if report.dispatches == 0:
             return (
                 f"No dispatch recognised in {files}: nothing was checked "
-                "(do the `sinks` in the configuration name your dispatch methods?)\n"
+                "(do the `sinks` and `sink` tables in the configuration name your dispatches?)\n"
             )
         return f"All checks passed! {examined}.\n"
     paths = len({d.path for d in diagnostics})
