@@ -13,6 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from session_lint.config import Config
+from session_lint.core.matching import NameMatcher
 from session_lint.shapes import SinkShape
 
 
@@ -87,42 +88,24 @@ class NameTable:
         return None
 
 
-class Matcher:
-    """Matches dotted names against one configured list."""
-
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self.last_parts = frozenset(name.rsplit(".", 1)[-1] for name in names)
-        self.dotted = tuple(name.lstrip(".") for name in names if "." in name.lstrip("."))
-        self.plain = frozenset(name for name in names if "." not in name.lstrip("."))
-
-    def matches(self, qualified: str | None) -> bool:
-        if qualified is None:
-            return False
-        last = qualified.rsplit(".", 1)[-1]
-        if last not in self.last_parts:
-            return False
-        if last in self.plain:
-            return True
-        stripped = qualified.lstrip(".")
-        return any(stripped == name or stripped.endswith("." + name) for name in self.dotted)
-
-
 class Names:
     """Everything a function's evaluation needs to classify calls."""
 
     def __init__(self, config: Config, table: NameTable) -> None:
         self.table = table
-        self.ambient = Matcher(config.ambient)
-        self.resolver = Matcher((config.resolver,))
+        self.ambient = NameMatcher(config.ambient)
+        self.resolver = NameMatcher((config.resolver,))
         self.resolver_name = config.resolver.rsplit(".", 1)[-1]
         self.resolver_path = config.resolver  # as configured, maybe `pkg.mod.fn`
-        self.routing_helpers = Matcher(config.routing_helpers)
+        self.routing_helpers = NameMatcher(config.routing_helpers)
         shapes = config.sink_shapes()
         self.method_sinks: dict[str, SinkShape] = {}
         for shape in shapes:
             if not shape.call:
                 self.method_sinks.setdefault(shape.name, shape)
-        self.call_sinks = tuple((shape, Matcher((shape.name,))) for shape in shapes if shape.call)
+        self.call_sinks = tuple(
+            (shape, NameMatcher((shape.name,))) for shape in shapes if shape.call
+        )
         self.sinks = frozenset(self.method_sinks)
         self.call_sink_names = frozenset(shape.last_name for shape, _ in self.call_sinks)
         self.session_key = config.session_key
@@ -135,7 +118,7 @@ class Names:
         self.ambient_attribute_names = frozenset(
             name.rsplit(".", 1)[-1] for name in self.ambient_attributes
         )
-        self.context_vars = Matcher(config.ambient_context_vars)
+        self.context_vars = NameMatcher(config.ambient_context_vars)
         self.ambient_env = frozenset(config.ambient_env)
 
     def is_session_key(self, key: str | None) -> bool:

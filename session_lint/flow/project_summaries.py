@@ -413,5 +413,7 @@ def project_summaries_made() -> list[ProjectSummaries]:
 
 def forget_projects() -> None:
     """Drop this process's summaries (an editor reloading its settings; tests starting
-    cold). Entries on disk stay: the next lookup reads them."""
+    cold), and which project each folder belongs to. Entries on disk stay: the next
+    lookup reads them."""
     _PROJECTS.clear()
+    _project_of.cache_clear()

@@ -35,7 +35,5 @@ def forget_disk_state() -> None:
     from session_lint.project.layout import forget_layout
 
     forget_layout()
-    project_summaries.forget_projects()
-    # one project lookup per folder is cached for a run; a server's runs never end
-    project_summaries._project_of.cache_clear()
+    project_summaries.forget_projects()  # a server's runs never end: forget per reload
     elixir_project.forget_projects()
