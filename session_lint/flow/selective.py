@@ -2,19 +2,22 @@
 
 Only functions that mention a name the analysis knows (a sink, the ambient getter, the
 resolver, a routing helper, the session key: the prefilter's needles, from
-``Prefilter.function_needles``) can dispatch or feed a dispatch, together with what they
-reach by name: the module's functions and methods so named, the classes so named (their
-bases, class-level statements and dunder methods) and the module-level assignments so
-named (aliases, partials), transitively. Every other function keeps its header and gets
-its body blanked: each character becomes a space, and one ``...`` (or ``0``, where the
-body is shorter) stands where the body began. Lines and columns of everything kept stay
-where they were, so positions, messages and ``# noqa`` come out as a full parse gives
-them, and libcst's time and memory follow the kept code.
+``Prefilter.function_needles``, each as a whole word) can dispatch or feed a dispatch,
+together with what they reach by name: the module's functions and methods so named, the
+functions whose imports bind the name (the index's import table is the module's), the
+classes so named (their bases, class-level statements and dunder methods) and the
+module-level assignments so named (aliases, partials), transitively. Every other
+function is blanked, decorators, header and body: a definition of several lines becomes
+one string literal over the same lines, a one-line one ``...`` (or ``0``) padded with
+spaces. Lines and columns of everything kept stay where they were, so positions,
+messages and ``# noqa`` come out as a full parse gives them, and libcst's time and
+memory follow the kept code. Module-level code, imports, constants and class bodies
+other than their unreached methods are kept.
 
 The choice is made on CPython's ``ast`` tree, which the nesting guard builds anyway (and
 flake8 hands the plugin for free). Whole-file parsing stays for: module-level code that
-mentions a sink (the module's own statements are then evaluated), the opt-in SES008
-(which reports builders that dispatch nothing), text that does not decode, and a body
+names a sink (the module's own statements are then evaluated), the opt-in SES008 (which
+reports builders that dispatch nothing), text that does not decode, and a definition
 whose blanking could change the code around it (a backslash after its last statement).
 ``SESSION_LINT_FULL_PARSE=1`` forces whole-file parsing: the differential tests compare
 the two.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import functools
 import io
 import os
 import re
@@ -48,8 +52,8 @@ class Selection:
     """The text libcst parses instead of the file's, and what it kept (tests count it)."""
 
     text: str | bytes
-    kept_bodies: int
-    blanked_bodies: int
+    kept_functions: int
+    blanked_functions: int
     kept_characters: int  # characters of the file that are not blanked
 
 
@@ -101,20 +105,28 @@ def select(
     lines = _LINES.findall(text)
     definitions = _Definitions()
     _collect(tree.body, definitions, in_class=False)
-    functions = [unit for unit in definitions.units if isinstance(unit.node, _FUNCTIONS)]
+    functions = [
+        (unit, unit.node) for unit in definitions.units if isinstance(unit.node, _FUNCTIONS)
+    ]
     if not functions:
         return None
-    spans = [_whole_lines(lines, unit.node) for unit in functions]
-    if any(needle in _outside(lines, spans) for needle in dispatch_needles):
+    if not _module_level_names(tree).isdisjoint(dispatch_needles):
         return None  # module-level code may dispatch: the module's statements are evaluated
-    for unit, (_, _, span_text) in zip(functions, spans, strict=True):
-        unit.kept = any(needle in span_text for needle in needles)
+    words = [(needle, _word(needle)) for needle in needles if needle]
+    for unit, node in functions:
+        span = _whole_lines(lines, node)
+        unit.kept = any(needle in span and word.search(span) for needle, word in words)
+        if "import" in span:
+            # the index's import table is the whole module's, local imports included: a
+            # name a function imports is defined by it for every function that names it
+            for bound in _imported_names(node):
+                definitions.by_name.setdefault(bound, []).append(unit)
     _reach(definitions)
     out = list(lines)
     blanked = blanked_characters = 0
-    for unit in functions:
-        if not unit.kept and isinstance(unit.node, _FUNCTIONS):
-            count = _blank_body(out, lines, unit.node)
+    for unit, node in functions:
+        if not unit.kept:
+            count = _blank_body(out, lines, node)
             if count is not None:
                 blanked += 1
                 blanked_characters += count
@@ -126,6 +138,16 @@ def select(
     except (UnicodeError, LookupError):
         return None
     return Selection(result, len(functions) - blanked, blanked, len(text) - blanked_characters)
+
+
+@functools.lru_cache(maxsize=64)
+def _word(needle: str) -> re.Pattern[str]:
+    """``needle`` as a whole word: the analysis matches names and keys exactly, so
+    ``_execute_child`` is no mention of ``execute`` (an end that is not a word character
+    is matched as it is)."""
+    before = "(?<!\\w)" if re.match(r"\w", needle[0]) else ""
+    after = "(?!\\w)" if re.match(r"\w", needle[-1]) else ""
+    return re.compile(before + re.escape(needle) + after)
 
 
 def _decode(source: str | bytes) -> tuple[str, str] | None:
@@ -181,6 +203,17 @@ def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
         yield item.body
 
 
+def _imported_names(node: ast.AST) -> set[str]:
+    """The local names the imports inside ``node`` bind."""
+    names: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Import):
+            names.update(a.asname or a.name.split(".", 1)[0] for a in child.names)
+        elif isinstance(child, ast.ImportFrom):
+            names.update(a.asname or a.name for a in child.names if a.name != "*")
+    return names
+
+
 def _names_in(nodes: list[ast.AST]) -> set[str]:
     """Every name and attribute ``nodes`` mention: what a call in them may resolve to."""
     names: set[str] = set()
@@ -212,21 +245,25 @@ def _reach(definitions: _Definitions) -> None:
                     pending.append(other)
 
 
-def _whole_lines(
-    lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-) -> tuple[int, int, str]:
-    """The first and last line of ``node`` (decorators included) and their text."""
+def _whole_lines(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The lines of ``node``, decorators included: where a needle makes it matter."""
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    last = node.end_lineno or node.lineno
-    return first, last, "".join(lines[first - 1 : last])
+    return "".join(lines[first - 1 : node.end_lineno or node.lineno])
 
 
-def _outside(lines: list[str], spans: list[tuple[int, int, str]]) -> str:
-    """The text of the lines that no function covers."""
-    covered = [False] * (len(lines) + 1)
-    for first, last, _ in spans:
-        covered[first - 1 : last] = [True] * (last - first + 1)
-    return "".join(line for number, line in enumerate(lines) if not covered[number])
+def _module_level_names(tree: ast.Module) -> set[str]:
+    """The names and attributes that code outside every function mentions (class bodies
+    and module-level lambdas included, as the index counts a dispatch there)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _FUNCTIONS))
+    return names
 
 
 def _column(line: str, byte_offset: int) -> int:
@@ -239,18 +276,19 @@ def _column(line: str, byte_offset: int) -> int:
 def _blank_body(
     out: list[str], lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef
 ) -> int | None:
-    """Blank ``node``'s body in ``out``; the characters blanked, or ``None`` (and nothing
-    changed) when it cannot be done without touching the code around it."""
-    first, last = node.body[0], node.body[-1]
+    """Blank ``node`` (decorators, header and body) in ``out``; the characters blanked,
+    or ``None`` (and nothing changed) when it cannot be done without touching the code
+    around it. Nothing reads an unreached function's header: the index lists only the
+    functions a kept one names, and those are kept."""
+    last = node.body[-1]
     if last.end_lineno is None or last.end_col_offset is None:
         return None
-    start_line, end_line = first.lineno - 1, last.end_lineno - 1
+    start_line, end_line = node.lineno - 1, last.end_lineno - 1
     if end_line >= len(lines):
         return None
-    start = _column(lines[start_line], first.col_offset)
-    decorators = getattr(first, "decorator_list", None)
-    if decorators:  # a decorated definition starts at its first `@`, alone on its line
-        start_line = min(d.lineno for d in decorators) - 1
+    start = _column(lines[start_line], node.col_offset)
+    if node.decorator_list:  # a decorated definition starts at its first `@`
+        start_line = min(d.lineno for d in node.decorator_list) - 1
         text = lines[start_line]
         start = len(text) - len(text.lstrip(" \t\f"))
     end = _column(lines[end_line], last.end_col_offset)
@@ -258,16 +296,36 @@ def _blank_body(
     end += len(trailing.group()) if trailing else 0
     if lines[end_line][end:].startswith("\\"):
         return None  # a continuation would join the blanked line to the next one
+    first_room = len(lines[start_line].rstrip("\r\n")) - start
+    if start_line < end_line and first_room >= 3 and end >= 3:
+        return _as_string(out, lines, start_line, start, end_line, end)
     count = 0
     for number in range(start_line, end_line + 1):
         line = lines[number]
-        content = len(line.rstrip("\r\n"))
         low = start if number == start_line else 0
-        high = end if number == end_line else content
+        high = end if number == end_line else len(line.rstrip("\r\n"))
         out[number] = line[:low] + " " * (high - low) + line[high:]
         count += high - low
-    room = (end if start_line == end_line else len(lines[start_line].rstrip("\r\n"))) - start
+    room = end - start if start_line == end_line else first_room
     placeholder = "..." if room >= 3 else "0"
     line = out[start_line]
     out[start_line] = line[:start] + placeholder + line[start + len(placeholder) :]
     return count
+
+
+def _as_string(
+    out: list[str], lines: list[str], start_line: int, start: int, end_line: int, end: int
+) -> int:
+    """A body of several lines becomes one string literal over the same lines: libcst
+    then builds one node for it, where blank lines would each be a node."""
+    first = lines[start_line]
+    out[start_line] = first[:start] + '"""' + first[len(first.rstrip("\r\n")) :]
+    count = len(first.rstrip("\r\n")) - start
+    for number in range(start_line + 1, end_line):
+        line = lines[number]
+        content = line.rstrip("\r\n")
+        out[number] = line[len(content) :]
+        count += len(content)
+    last = lines[end_line]
+    out[end_line] = " " * (end - 3) + '"""' + last[end:]
+    return count + end

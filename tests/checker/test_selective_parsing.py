@@ -144,14 +144,13 @@ def test_one_dispatching_function_among_many_hands_libcst_one_body() -> None:
     source = UNRELATED + CLEAN_DISPATCH
     selection = _selection(source)
     assert selection is not None
-    assert (selection.kept_bodies, selection.blanked_bodies) == (1, 40)
+    assert (selection.kept_functions, selection.blanked_functions) == (1, 40)
     assert selection.kept_characters < len(source) // 2
     checked = _narrowed(source)
     assert checked.narrowed and checked.module.code == selection.text
-    # what libcst built: every body but the dispatch's is the one placeholder statement
-    bodies = [n for n in checked.module.body if isinstance(n, cst.FunctionDef)]
-    assert len(bodies) == 41
-    assert [n.name.value for n in bodies if len(n.body.body) > 1] == ["_appended_dispatch"]
+    # what libcst built: the dispatch is its one function; the others are blank text
+    functions = [n for n in checked.module.body if isinstance(n, cst.FunctionDef)]
+    assert [n.name.value for n in functions] == ["_appended_dispatch"]
 
 
 def test_what_a_dispatch_reaches_by_name_is_kept() -> None:
@@ -160,11 +159,25 @@ def test_what_a_dispatch_reaches_by_name_is_kept() -> None:
     assert selection is not None
     # send (the dispatch), opts (self.opts) and build_payload (through the binding
     # `make = build_payload`); not the 40 functions, __init__ nor the unrelated method
-    assert (selection.kept_bodies, selection.blanked_bodies) == (3, 42)
+    assert (selection.kept_functions, selection.blanked_functions) == (3, 42)
     text = str(selection.text)
     assert 'return {"function": function, "tag": TAG}' in text
     assert "range(3)" not in text
     assert_same_both_ways(source)
+
+
+def test_a_name_imported_in_another_function_keeps_that_function() -> None:
+    # the index's import table spans the module: `cur` is the ambient getter for `send` too
+    lazy = "def lazy():\n    from runtime import current_session_id as cur\n    return cur\n\n\n"
+    send = (
+        "def send(client, runtime_opts):\n"
+        '    return client.execute("t", {"session_id": cur()}, runtime_opts)\n'
+    )
+    source = UNRELATED + lazy + send
+    selection = _selection(source)
+    assert selection is not None and selection.kept_functions == 2
+    found = assert_same_both_ways(source)
+    assert [row[5] for row in found] == ["SES001"]
 
 
 def test_a_buggy_dispatch_among_many_is_reported_as_a_full_parse_does() -> None:
