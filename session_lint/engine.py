@@ -5,15 +5,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.core.checks import Finding
 from session_lint.elixir import is_elixir_path
-from session_lint.fix.planner import Planner
-from session_lint.fix.text_edits import TextEdits
 from session_lint.flow import selective
 from session_lint.flow.analysis import Analysis, analyse
 from session_lint.parsing import TooDeep, TooLarge, checked_tree, parse_checked, parse_module
@@ -22,6 +20,10 @@ from session_lint.project.layout import in_marked_project
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
+
+if TYPE_CHECKING:
+    from session_lint.fix.planner import Planner
+    from session_lint.fix.text_edits import TextEdits
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,14 @@ def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) 
 def _diagnostics(
     module: cst.Module, path: str, findings: list[Finding], analysis: Analysis
 ) -> dict[Diagnostic, Finding]:
-    # positions cost a code-generation pass over the module: only files with findings pay it
+    # positions cost a code-generation pass over the module, and the fix machinery (libcst's
+    # metadata, matchers and codemods) a third of a second to import: only files with
+    # findings pay either
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from session_lint.fix.planner import Planner
+    from session_lint.fix.text_edits import TextEdits
+
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     planner = Planner(module, analysis.names, analysis.index)
     fixable = planner.plan(findings, Applicability, companions=analysis.findings)

@@ -35,9 +35,10 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from session_lint.flow.blanking import blank_definition, blank_value
+
 FULL_PARSE_VARIABLE = "SESSION_LINT_FULL_PARSE"
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-_AFTER_BODY = re.compile(r"[ \t\f;]*")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -83,6 +84,7 @@ class _Definitions:
     by_name: dict[str, list[_Unit]] = field(default_factory=dict)
     # module-level `NAME = value`: the values bound to each name (aliases, partials)
     bindings: dict[str, list[ast.expr]] = field(default_factory=dict)
+    assignments: list[ast.Assign | ast.AnnAssign] = field(default_factory=list)
 
     def add(self, unit: _Unit) -> None:
         self.units.append(unit)
@@ -110,28 +112,37 @@ def select(
     ]
     if not functions:
         return None
-    if not _module_level_names(tree).isdisjoint(dispatch_needles):
-        return None  # module-level code may dispatch: the module's statements are evaluated
+    covered = [False] * (len(lines) + 1)
     words = [(needle, _word(needle)) for needle in needles if needle]
     for unit, node in functions:
-        span = _whole_lines(lines, node)
+        first, last = _lines_of(node)
+        covered[first - 1 : last] = [True] * (last - first + 1)
+        span = "".join(lines[first - 1 : last])
         unit.kept = any(needle in span and word.search(span) for needle, word in words)
         if "import" in span:
             # the index's import table is the whole module's, local imports included: a
             # name a function imports is defined by it for every function that names it
-            for bound in _imported_names(node):
+            for bound in _imported_names(span):
                 definitions.by_name.setdefault(bound, []).append(unit)
-    _reach(definitions)
+    outside = "".join(line for line, inside in zip(lines, covered, strict=False) if not inside)
+    if any(needle in outside for needle in dispatch_needles) and not (
+        _module_level_names(tree).isdisjoint(dispatch_needles)
+    ):
+        return None  # module-level code may dispatch: its statements are evaluated
+    reached = _reach(definitions)
     out = list(lines)
     blanked = blanked_characters = 0
     for unit, node in functions:
         if not unit.kept:
-            count = _blank_body(out, lines, node)
+            count = blank_definition(out, lines, node)
             if count is not None:
                 blanked += 1
                 blanked_characters += count
     if not blanked:
         return None
+    for statement in definitions.assignments:
+        if statement.value is not None and _value_unread(statement, lines, reached, words):
+            blanked_characters += blank_value(out, lines, statement.value) or 0
     narrowed = "".join(out)
     try:
         result: str | bytes = narrowed if isinstance(source, str) else narrowed.encode(encoding)
@@ -188,6 +199,7 @@ def _bind(statement: ast.Assign | ast.AnnAssign, definitions: _Definitions) -> N
     if statement.value is None:
         return
     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    definitions.assignments.append(statement)
     for target in targets:
         for node in ast.walk(target):
             if isinstance(node, ast.Name):
@@ -203,14 +215,36 @@ def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
         yield item.body
 
 
-def _imported_names(node: ast.AST) -> set[str]:
-    """The local names the imports inside ``node`` bind."""
+_IMPORT_TAIL = re.compile(r"\bimport\b[ \t]*(\([^)]*\)|(?:[^\r\n\\;#]|\\\r?\n)*)")
+_IDENTIFIER = re.compile(r"\w+")
+
+
+def _value_unread(
+    statement: ast.Assign | ast.AnnAssign,
+    lines: list[str],
+    reached: set[str],
+    words: list[tuple[str, re.Pattern[str]]],
+) -> bool:
+    """Is the value of a module-level assignment read by nothing? The index reads only a
+    string (a key constant) or a name (an alias), and the functions only the names they
+    mention; so a table, a call or a comprehension bound to names no kept code mentions,
+    and that names nothing the analysis knows, is not read (`X = 0` binds the same)."""
+    value = statement.value
+    if value is None or isinstance(value, ast.Constant | ast.Name | ast.Attribute):
+        return False
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    if any(isinstance(n, ast.Name) and n.id in reached for t in targets for n in ast.walk(t)):
+        return False
+    text = "".join(lines[statement.lineno - 1 : statement.end_lineno or statement.lineno])
+    return not any(needle in text and word.search(text) for needle, word in words)
+
+
+def _imported_names(text: str) -> set[str]:
+    """At least the local names that the imports in ``text`` bind: every word after each
+    ``import`` to the end of its statement (a few more do no harm: they keep more)."""
     names: set[str] = set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Import):
-            names.update(a.asname or a.name.split(".", 1)[0] for a in child.names)
-        elif isinstance(child, ast.ImportFrom):
-            names.update(a.asname or a.name for a in child.names if a.name != "*")
+    for tail in _IMPORT_TAIL.findall(text):
+        names.update(_IDENTIFIER.findall(tail))
     return names
 
 
@@ -226,9 +260,9 @@ def _names_in(nodes: list[ast.AST]) -> set[str]:
     return names
 
 
-def _reach(definitions: _Definitions) -> None:
+def _reach(definitions: _Definitions) -> set[str]:
     """Keep whatever a kept unit names, transitively: same-named functions, methods and
-    classes, and through module-level bindings."""
+    classes, and through module-level bindings; the names reached."""
     pending = [unit for unit in definitions.units if unit.kept]
     seen: set[str] = set()
     while pending:
@@ -243,12 +277,13 @@ def _reach(definitions: _Definitions) -> None:
                 if not other.kept:
                     other.kept = True
                     pending.append(other)
+    return seen
 
 
-def _whole_lines(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    """The lines of ``node``, decorators included: where a needle makes it matter."""
+def _lines_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+    """The first and last line of ``node``, decorators included."""
     first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    return "".join(lines[first - 1 : node.end_lineno or node.lineno])
+    return first, node.end_lineno or node.lineno
 
 
 def _module_level_names(tree: ast.Module) -> set[str]:
@@ -264,68 +299,3 @@ def _module_level_names(tree: ast.Module) -> set[str]:
             names.add(node.attr)
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _FUNCTIONS))
     return names
-
-
-def _column(line: str, byte_offset: int) -> int:
-    """``ast`` counts UTF-8 bytes; libcst and our output count characters."""
-    if line.isascii():
-        return byte_offset
-    return len(line.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "replace"))
-
-
-def _blank_body(
-    out: list[str], lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef
-) -> int | None:
-    """Blank ``node`` (decorators, header and body) in ``out``; the characters blanked,
-    or ``None`` (and nothing changed) when it cannot be done without touching the code
-    around it. Nothing reads an unreached function's header: the index lists only the
-    functions a kept one names, and those are kept."""
-    last = node.body[-1]
-    if last.end_lineno is None or last.end_col_offset is None:
-        return None
-    start_line, end_line = node.lineno - 1, last.end_lineno - 1
-    if end_line >= len(lines):
-        return None
-    start = _column(lines[start_line], node.col_offset)
-    if node.decorator_list:  # a decorated definition starts at its first `@`
-        start_line = min(d.lineno for d in node.decorator_list) - 1
-        text = lines[start_line]
-        start = len(text) - len(text.lstrip(" \t\f"))
-    end = _column(lines[end_line], last.end_col_offset)
-    trailing = _AFTER_BODY.match(lines[end_line], end)
-    end += len(trailing.group()) if trailing else 0
-    if lines[end_line][end:].startswith("\\"):
-        return None  # a continuation would join the blanked line to the next one
-    first_room = len(lines[start_line].rstrip("\r\n")) - start
-    if start_line < end_line and first_room >= 3 and end >= 3:
-        return _as_string(out, lines, start_line, start, end_line, end)
-    count = 0
-    for number in range(start_line, end_line + 1):
-        line = lines[number]
-        low = start if number == start_line else 0
-        high = end if number == end_line else len(line.rstrip("\r\n"))
-        out[number] = line[:low] + " " * (high - low) + line[high:]
-        count += high - low
-    room = end - start if start_line == end_line else first_room
-    placeholder = "..." if room >= 3 else "0"
-    line = out[start_line]
-    out[start_line] = line[:start] + placeholder + line[start + len(placeholder) :]
-    return count
-
-
-def _as_string(
-    out: list[str], lines: list[str], start_line: int, start: int, end_line: int, end: int
-) -> int:
-    """A body of several lines becomes one string literal over the same lines: libcst
-    then builds one node for it, where blank lines would each be a node."""
-    first = lines[start_line]
-    out[start_line] = first[:start] + '"""' + first[len(first.rstrip("\r\n")) :]
-    count = len(first.rstrip("\r\n")) - start
-    for number in range(start_line + 1, end_line):
-        line = lines[number]
-        content = line.rstrip("\r\n")
-        out[number] = line[len(content) :]
-        count += len(content)
-    last = lines[end_line]
-    out[end_line] = " " * (end - 3) + '"""' + last[end:]
-    return count + end

@@ -166,6 +166,29 @@ def test_what_a_dispatch_reaches_by_name_is_kept() -> None:
     assert_same_both_ways(source)
 
 
+def test_module_level_values_nothing_reads_are_blanked() -> None:
+    tables = (
+        "TABLE = {\n    'a': [1, 2, 3],\n    'b': (4, 5),\n}\n"
+        "OPTIONS = {'retries': 3}\n"
+        "KEYED = {'session_id': 1}\n"
+        "KEY = 'session_id'\n"
+    )
+    send = (
+        "def send(client, runtime_opts):\n"
+        "    sid = resolve_session_id(runtime_opts)\n"
+        '    return client.execute("t", {KEY: sid, **OPTIONS}, {"session_id": sid})\n'
+    )
+    source = "from runtime import resolve_session_id\n" + tables + UNRELATED + send
+    selection = _selection(source)
+    assert selection is not None
+    text = str(selection.text)
+    assert "[1, 2, 3]" not in text and text.count("\n") == source.count("\n")
+    assert "OPTIONS = {'retries': 3}" in text  # read by the dispatch
+    assert "KEYED = {'session_id': 1}" in text  # names a needle
+    assert "KEY = 'session_id'" in text  # a key constant
+    assert_same_both_ways(source)
+
+
 def test_a_name_imported_in_another_function_keeps_that_function() -> None:
     # the index's import table spans the module: `cur` is the ambient getter for `send` too
     lazy = "def lazy():\n    from runtime import current_session_id as cur\n    return cur\n\n\n"
