@@ -164,8 +164,18 @@ def bare_flake8() -> str:
     return str(flake8)
 
 
-def dispatching_modules() -> list[str]:
-    return [str(p) for p in sorted((ROOT / "fixtures").rglob("*.py"))]
+def dispatching_modules(folder: Path) -> list[str]:
+    """Copies of the fixtures and of the runtime's modules that dispatch, outside this
+    checkout (whose configuration excludes the fixtures), so the plugin checks them."""
+    folder.mkdir(parents=True)
+    sources = [*sorted((ROOT / "fixtures").rglob("*.py")), *sorted((ROOT / "runtime").glob("*.py"))]
+    made = []
+    for number, source in enumerate(sources):
+        text = source.read_bytes()
+        if b"execute" in text:
+            made.append(folder / f"m{number}_{source.name}")
+            made[-1].write_bytes(text)
+    return [str(path) for path in made]
 
 
 def flake8_pair(title: str, paths: list[str], rounds: int, target: float) -> bool:
@@ -185,8 +195,11 @@ def top_level(files: list[str]) -> list[str]:
 
 
 def flake8_stdlib(files: list[str], rounds: int, quick: bool) -> bool:
-    corpus = top_level(files)[:: 2 if quick else 1] + dispatching_modules()
-    return flake8_pair("2. top-level standard library + dispatching modules", corpus, rounds, 1.03)
+    with tempfile.TemporaryDirectory() as scratch:
+        dispatching = dispatching_modules(Path(scratch) / "dispatching")
+        corpus = top_level(files)[:: 2 if quick else 1] + dispatching
+        title = f"2. top-level standard library + {len(dispatching)} dispatching modules"
+        return flake8_pair(title, corpus, rounds, 1.03)
 
 
 def flake8_worst(files: list[str], rounds: int, quick: bool) -> bool:

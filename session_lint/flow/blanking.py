@@ -23,12 +23,12 @@ def _column(line: str, byte_offset: int) -> int:
 
 
 def blank_definition(
-    out: list[str], lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef
+    out: list[str], lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 ) -> int | None:
     """Blank ``node`` (decorators, header and body) in ``out``; the characters blanked,
     or ``None`` (and nothing changed) when it cannot be done without touching the code
-    around it. Nothing reads an unreached function's header: the index lists only the
-    functions a kept one names, and those are kept."""
+    around it. Nothing reads an unreached definition's header: the analysis looks up
+    only the functions and classes that kept code names, and those are kept."""
     last = node.body[-1]
     if last.end_lineno is None or last.end_col_offset is None:
         return None

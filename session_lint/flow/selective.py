@@ -7,12 +7,12 @@ together with what they reach by name: the module's functions and methods so nam
 functions whose imports bind the name (the index's import table is the module's), the
 classes so named (their bases, class-level statements and dunder methods) and the
 module-level assignments so named (aliases, partials), transitively. Every other
-function is blanked, decorators, header and body: a definition of several lines becomes
-one string literal over the same lines, a one-line one ``...`` (or ``0``) padded with
-spaces. Lines and columns of everything kept stay where they were, so positions,
-messages and ``# noqa`` come out as a full parse gives them, and libcst's time and
-memory follow the kept code. Module-level code, imports, constants and class bodies
-other than their unreached methods are kept.
+function is blanked, decorators, header and body, and so is every class that nothing
+reaches and that holds nothing kept (see ``flow.blanking``). Lines and columns of
+everything kept stay where they were, so positions, messages and ``# noqa`` come out as
+a full parse gives them, and libcst's time and memory follow the kept code. Module-level code, imports and constants are kept, and so
+are the values of module-level assignments, except those nothing reads (a table bound to
+a name no kept code mentions, naming nothing the analysis knows, becomes ``...``).
 
 The choice is made on CPython's ``ast`` tree, which the nesting guard builds anyway (and
 flake8 hands the plugin for free). Whole-file parsing stays for: module-level code that
@@ -64,6 +64,7 @@ class _Unit:
     it mentions is read only once it is kept."""
 
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    parent: _Unit | None = None  # the class it is defined in
     kept: bool = False
 
     def mentions(self) -> set[str]:
@@ -106,7 +107,7 @@ def select(
     text, encoding = decoded
     lines = _LINES.findall(text)
     definitions = _Definitions()
-    _collect(tree.body, definitions, in_class=False)
+    _collect(tree.body, definitions, None)
     functions = [
         (unit, unit.node) for unit in definitions.units if isinstance(unit.node, _FUNCTIONS)
     ]
@@ -131,15 +132,10 @@ def select(
         return None  # module-level code may dispatch: its statements are evaluated
     reached = _reach(definitions)
     out = list(lines)
-    blanked = blanked_characters = 0
-    for unit, node in functions:
-        if not unit.kept:
-            count = blank_definition(out, lines, node)
-            if count is not None:
-                blanked += 1
-                blanked_characters += count
-    if not blanked:
+    blank, blanked_characters = _blank_unreached(out, lines, definitions.units)
+    if not blank:
         return None
+    blanked = sum(1 for unit, _ in functions if unit in blank)
     for statement in definitions.assignments:
         if statement.value is not None and _value_unread(statement, lines, reached, words):
             blanked_characters += blank_value(out, lines, statement.value) or 0
@@ -179,20 +175,22 @@ def _dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
 
-def _collect(body: list[ast.stmt], definitions: _Definitions, *, in_class: bool) -> None:
-    """The functions, methods and classes defined outside any function, and the module's
-    top-level bindings (also inside top-level ``if``/``try``/``with``/loops)."""
+def _collect(body: list[ast.stmt], definitions: _Definitions, owner: _Unit | None) -> None:
+    """The functions, methods and classes defined outside any function (each after the
+    class it is in), and the module's top-level bindings (also inside top-level
+    ``if``/``try``/``with``/loops)."""
     for statement in body:
         if isinstance(statement, _FUNCTIONS):
-            definitions.add(_Unit(statement))
+            definitions.add(_Unit(statement, owner))
         elif isinstance(statement, ast.ClassDef):
-            definitions.add(_Unit(statement))
-            _collect(statement.body, definitions, in_class=True)
+            unit = _Unit(statement, owner)
+            definitions.add(unit)
+            _collect(statement.body, definitions, unit)
         else:
-            if not in_class and isinstance(statement, ast.Assign | ast.AnnAssign):
+            if owner is None and isinstance(statement, ast.Assign | ast.AnnAssign):
                 _bind(statement, definitions)
             for block in _blocks(statement):
-                _collect(block, definitions, in_class=in_class)
+                _collect(block, definitions, owner)
 
 
 def _bind(statement: ast.Assign | ast.AnnAssign, definitions: _Definitions) -> None:
@@ -217,6 +215,31 @@ def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
 
 _IMPORT_TAIL = re.compile(r"\bimport\b[ \t]*(\([^)]*\)|(?:[^\r\n\\;#]|\\\r?\n)*)")
 _IDENTIFIER = re.compile(r"\w+")
+
+
+def _blank_unreached(
+    out: list[str], lines: list[str], units: list[_Unit]
+) -> tuple[set[_Unit], int]:
+    """Blank every unit that is not kept, a class whole when nothing in it is kept (what
+    the index knows of a class, only a kept function or class asks); the units blanked
+    and the characters."""
+    holding: set[_Unit] = set()  # classes with something kept inside
+    for unit in units:
+        owner = unit.parent if unit.kept else None
+        while owner is not None and owner not in holding:
+            holding.add(owner)
+            owner = owner.parent
+    blank: set[_Unit] = set()
+    characters = 0
+    for unit in units:  # a class comes before what it holds
+        if unit.parent in blank:
+            blank.add(unit)
+        elif not unit.kept and unit not in holding:
+            count = blank_definition(out, lines, unit.node)
+            if count is not None:
+                blank.add(unit)
+                characters += count
+    return blank, characters
 
 
 def _value_unread(

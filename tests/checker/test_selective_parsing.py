@@ -166,6 +166,24 @@ def test_what_a_dispatch_reaches_by_name_is_kept() -> None:
     assert_same_both_ways(source)
 
 
+def test_a_class_nothing_reaches_is_blanked_whole() -> None:
+    classes = (
+        "class Unreached(Base):\n    x = 1\n\n    def m(self):\n        return 2\n\n\n"
+        "class Holder:\n    y = 3\n\n    def other(self):\n        return 4\n\n"
+        "    def send(self, client, runtime_opts):\n"
+        "        sid = resolve_session_id(runtime_opts)\n"
+        '        return client.execute("t", {"session_id": sid}, {"session_id": sid})\n'
+    )
+    source = "from runtime import resolve_session_id\n" + classes
+    selection = _selection(source)
+    assert selection is not None
+    assert (selection.kept_functions, selection.blanked_functions) == (1, 2)
+    text = str(selection.text)
+    assert "Unreached" not in text and "x = 1" not in text
+    assert "class Holder:" in text and "y = 3" in text and "return 4" not in text
+    assert_same_both_ways(source)
+
+
 def test_module_level_values_nothing_reads_are_blanked() -> None:
     tables = (
         "TABLE = {\n    'a': [1, 2, 3],\n    'b': (4, 5),\n}\n"
