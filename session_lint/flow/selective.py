@@ -10,9 +10,10 @@ module-level assignments so named (aliases, partials), transitively. Every other
 function is blanked, decorators, header and body, and so is every class that nothing
 reaches and that holds nothing kept (see ``flow.blanking``). Lines and columns of
 everything kept stay where they were, so positions, messages and ``# noqa`` come out as
-a full parse gives them, and libcst's time and memory follow the kept code. Module-level code, imports and constants are kept, and so
-are the values of module-level assignments, except those nothing reads (a table bound to
-a name no kept code mentions, naming nothing the analysis knows, becomes ``...``).
+a full parse gives them, and libcst's time and memory follow the kept code.
+Module-level code, imports and constants are kept, and so are the values of module-level
+assignments, except those nothing reads (a table bound to a name no kept code mentions,
+naming nothing the analysis knows, becomes ``...``).
 
 The choice is made on CPython's ``ast`` tree, which the nesting guard builds anyway (and
 flake8 hands the plugin for free). Whole-file parsing stays for: module-level code that
