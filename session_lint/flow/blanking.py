@@ -29,18 +29,14 @@ def blank_definition(
     or ``None`` (and nothing changed) when it cannot be done without touching the code
     around it. Nothing reads an unreached definition's header: the analysis looks up
     only the functions and classes that kept code names, and those are kept."""
-    last = node.body[-1]
-    if last.end_lineno is None or last.end_col_offset is None:
+    span = _span(lines, node, node.body[-1])
+    if span is None:
         return None
-    start_line, end_line = node.lineno - 1, last.end_lineno - 1
-    if end_line >= len(lines):
-        return None
-    start = _column(lines[start_line], node.col_offset)
+    (start_line, start), (end_line, end) = span
     if node.decorator_list:  # a decorated definition starts at its first `@`
         start_line = min(d.lineno for d in node.decorator_list) - 1
         text = lines[start_line]
         start = len(text) - len(text.lstrip(" \t\f"))
-    end = _column(lines[end_line], last.end_col_offset)
     trailing = _AFTER_STATEMENT.match(lines[end_line], end)
     end += len(trailing.group()) if trailing else 0
     if lines[end_line][end:].startswith("\\"):
@@ -51,14 +47,19 @@ def blank_definition(
 def blank_value(out: list[str], lines: list[str], value: ast.expr) -> int | None:
     """Blank the expression ``value`` in ``out`` (a multi-line one as a bytes literal,
     which no reader takes for a key constant); the characters blanked, or ``None``."""
-    if value.end_lineno is None or value.end_col_offset is None:
+    span = _span(lines, value, value)
+    return _blank(out, lines, *span, 'b"""') if span is not None else None
+
+
+def _span(
+    lines: list[str], first: ast.stmt | ast.expr, last: ast.stmt | ast.expr
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Where ``first`` starts and ``last`` ends: 0-based lines, character columns."""
+    if last.end_lineno is None or last.end_col_offset is None or last.end_lineno > len(lines):
         return None
-    start_line, end_line = value.lineno - 1, value.end_lineno - 1
-    if end_line >= len(lines):
-        return None
-    start = _column(lines[start_line], value.col_offset)
-    end = _column(lines[end_line], value.end_col_offset)
-    return _blank(out, lines, (start_line, start), (end_line, end), 'b"""')
+    start_line, end_line = first.lineno - 1, last.end_lineno - 1
+    start = _column(lines[start_line], first.col_offset)
+    return (start_line, start), (end_line, _column(lines[end_line], last.end_col_offset))
 
 
 def _blank(
