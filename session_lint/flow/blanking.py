@@ -69,41 +69,29 @@ def _blank(
     finish: tuple[int, int],
     opener: str,
 ) -> int:
-    """Blank from ``begin`` to ``finish`` (0-based line, character column)."""
+    """Blank from ``begin`` to ``finish`` (0-based line, character column): several lines
+    as one string literal ``opener ... \"\"\"`` over them, one line as ``...`` or ``0``
+    padded with spaces (also where the string would not fit)."""
     (start_line, start), (end_line, end) = begin, finish
     first_room = len(lines[start_line].rstrip("\r\n")) - start
-    if start_line < end_line and first_room >= len(opener) and end >= 3:
-        return _as_string(out, lines, begin, finish, opener)
+    as_string = start_line < end_line and first_room >= len(opener) and end >= 3
     count = 0
     for number in range(start_line, end_line + 1):
         line = lines[number]
         low = start if number == start_line else 0
         high = end if number == end_line else len(line.rstrip("\r\n"))
-        out[number] = line[:low] + " " * (high - low) + line[high:]
         count += high - low
-    room = end - start if start_line == end_line else first_room
-    placeholder = "..." if room >= 3 else "0"
-    line = out[start_line]
-    out[start_line] = line[:start] + placeholder + line[start + len(placeholder) :]
+        if not as_string:
+            out[number] = line[:low] + " " * (high - low) + line[high:]
+        elif number == start_line:
+            out[number] = line[:low] + opener + line[high:]
+        elif number == end_line:
+            out[number] = " " * (high - 3) + '"""' + line[high:]
+        else:
+            out[number] = line[high:]  # the newline alone: inside the string
+    if not as_string:
+        room = end - start if start_line == end_line else first_room
+        placeholder = "..." if room >= 3 else "0"
+        line = out[start_line]
+        out[start_line] = line[:start] + placeholder + line[start + len(placeholder) :]
     return count
-
-
-def _as_string(
-    out: list[str],
-    lines: list[str],
-    begin: tuple[int, int],
-    finish: tuple[int, int],
-    opener: str,
-) -> int:
-    (start_line, start), (end_line, end) = begin, finish
-    first = lines[start_line]
-    out[start_line] = first[:start] + opener + first[len(first.rstrip("\r\n")) :]
-    count = len(first.rstrip("\r\n")) - start
-    for number in range(start_line + 1, end_line):
-        line = lines[number]
-        content = line.rstrip("\r\n")
-        out[number] = line[len(content) :]
-        count += len(content)
-    last = lines[end_line]
-    out[end_line] = " " * (end - 3) + '"""' + last[end:]
-    return count + end

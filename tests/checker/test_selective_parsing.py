@@ -32,17 +32,13 @@ from session_lint.types import Diagnostic
 from tests.checker.strategies import Generated, dispatch_modules
 from tests.checker.test_fixtures import fixture_paths, load
 from tests.checker.test_fuzz import budget, dispatching_modules, into_function
+from tests.checker.test_scaling import SMALL_DISPATCH
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
 ROOT = Path(__file__).resolve().parents[2]
-CLEAN_DISPATCH = """
-
-def _appended_dispatch(client, function, runtime_opts):
-    session_id = resolve_session_id(runtime_opts)
-    payload = {"function": function, "session_id": session_id}
-    return client.execute("snakebridge.call", payload, {**runtime_opts, "session_id": session_id})
-"""
+# the benchmark's worst case: one small clean dispatch appended to a module
+CLEAN_DISPATCH = "\n" + SMALL_DISPATCH.format(i=0)
 BUGGY_DISPATCH = """
 
 def _appended_dispatch(client, function, runtime_opts):
@@ -150,7 +146,7 @@ def test_one_dispatching_function_among_many_hands_libcst_one_body() -> None:
     assert checked.narrowed and checked.module.code == selection.text
     # what libcst built: the dispatch is its one function; the others are blank text
     functions = [n for n in checked.module.body if isinstance(n, cst.FunctionDef)]
-    assert [n.name.value for n in functions] == ["_appended_dispatch"]
+    assert [n.name.value for n in functions] == ["call_0"]
 
 
 def test_what_a_dispatch_reaches_by_name_is_kept() -> None:
