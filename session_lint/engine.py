@@ -128,9 +128,7 @@ def _selection(
     prefilter = prefilter_for(config)
     if tree is None or prefilter.builders_wanted or not selective.enabled():
         return None  # SES008 reports builders that dispatch nothing: every function counts
-    return selective.select(
-        source, tree, prefilter.function_needles(), prefilter.dispatch_needles()
-    )
+    return selective.select(source, tree, prefilter)
 
 
 def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:

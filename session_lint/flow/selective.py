@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from session_lint.flow.blanking import blank_definition, blank_value
+from session_lint.prefilter import Prefilter
 
 FULL_PARSE_VARIABLE = "SESSION_LINT_FULL_PARSE"
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -93,15 +94,10 @@ class _Definitions:
         self.by_name.setdefault(unit.node.name, []).append(unit)
 
 
-def select(
-    source: str | bytes,
-    tree: ast.Module,
-    needles: tuple[str, ...],
-    dispatch_needles: tuple[str, ...],
-) -> Selection | None:
+def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selection | None:
     """The blanked text of ``source`` (``bytes`` in, ``bytes`` out in the file's own
     encoding), or ``None`` when the whole file must be parsed or nothing can be blanked.
-    ``tree`` is CPython's tree of the same text."""
+    ``tree`` is CPython's tree of the same text; ``prefilter`` has the needles."""
     decoded = _decode(source)
     if decoded is None:
         return None
@@ -114,13 +110,21 @@ def select(
     ]
     if not functions:
         return None
+    # a needle imported or bound under another name (`from requests import post as send`)
+    # is mentioned by that name too
+    renamed = _renamings(text, definitions)
+    needles = _with_aliases(prefilter.function_needles(), renamed)
+    dispatch_needles = _with_aliases(prefilter.dispatch_needles(), renamed)
+    headers = prefilter.headers  # compared case-insensitively, as the engine does
     covered = [False] * (len(lines) + 1)
     words = [(needle, _word(needle)) for needle in needles if needle]
     for unit, node in functions:
         first, last = _lines_of(node)
         covered[first - 1 : last] = [True] * (last - first + 1)
         span = "".join(lines[first - 1 : last])
-        unit.kept = any(needle in span and word.search(span) for needle, word in words)
+        unit.kept = any(needle in span and word.search(span) for needle, word in words) or (
+            bool(headers) and any(header in span.lower() for header in headers)
+        )
         if "import" in span:
             # the index's import table is the whole module's, local imports included: a
             # name a function imports is defined by it for every function that names it
@@ -216,6 +220,39 @@ def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
 
 _IMPORT_TAIL = re.compile(r"\bimport\b[ \t]*(\([^)]*\)|(?:[^\r\n\\;#]|\\\r?\n)*)")
 _IDENTIFIER = re.compile(r"\w+")
+
+
+_RENAMING = re.compile(r"([\w.]+)\s+as\s+(\w+)")
+
+
+def _renamings(text: str, definitions: _Definitions) -> list[tuple[str, str]]:
+    """``(name, local)`` for each ``... name as local`` in the text (imports anywhere:
+    the index's table is the module's; a `with` or `except` too, which does no harm)
+    and each module-level ``local = a.b.name``."""
+    pairs = [
+        (match.group(1).rsplit(".", 1)[-1], match.group(2))
+        for match in (_RENAMING.finditer(text) if " as" in text else ())
+    ]
+    for local, values in definitions.bindings.items():
+        for value in values:
+            if isinstance(value, ast.Name):
+                pairs.append((value.id, local))
+            elif isinstance(value, ast.Attribute):
+                pairs.append((value.attr, local))
+    return pairs
+
+
+def _with_aliases(names: tuple[str, ...], renamed: list[tuple[str, str]]) -> tuple[str, ...]:
+    """``names`` and every local name bound to one of them, transitively."""
+    known = dict.fromkeys(names)
+    grew = True
+    while grew:
+        grew = False
+        for name, local in renamed:
+            if name in known and local not in known:
+                known[local] = None
+                grew = True
+    return tuple(known)
 
 
 def _blank_unreached(

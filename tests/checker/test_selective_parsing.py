@@ -28,6 +28,7 @@ from session_lint.engine import Checked, check_selected, lint_source
 from session_lint.fix.api import fix_source
 from session_lint.flow import selective
 from session_lint.prefilter import prefilter_for
+from session_lint.shapes import Place, SinkShape
 from session_lint.types import Diagnostic
 from tests.checker.strategies import Generated, dispatch_modules
 from tests.checker.test_fixtures import fixture_paths, load
@@ -91,10 +92,7 @@ def _narrowed(source: str | bytes, config: Config = DEFAULT_CONFIG) -> Checked:
 
 
 def _selection(source: str, config: Config = DEFAULT_CONFIG) -> selective.Selection | None:
-    prefilter = prefilter_for(config)
-    return selective.select(
-        source, ast.parse(source), prefilter.function_needles(), prefilter.dispatch_needles()
-    )
+    return selective.select(source, ast.parse(source), prefilter_for(config))
 
 
 # ----------------------------------------------------------------------------- counting
@@ -215,6 +213,24 @@ def test_a_name_imported_in_another_function_keeps_that_function() -> None:
     assert selection is not None and selection.kept_functions == 2
     found = assert_same_both_ways(source)
     assert [row[5] for row in found] == ["SES001"]
+
+
+def test_a_sink_imported_under_another_name_keeps_the_function_calling_it() -> None:
+    post = SinkShape(
+        "requests.post", call=True, payload=Place(keyword="json"), routing=Place(keyword="headers")
+    )
+    config = Config(sink=(post,))
+    source = (
+        "from requests import post as send\n"
+        "from runtime import current_session_id\n\n\n"
+        + UNRELATED
+        + "def payload():\n    return {'session_id': current_session_id()}\n\n\n"
+        "def go(url):\n    return send(url, json=payload(), headers={})\n"
+    )
+    selection = _selection(source, config)
+    assert selection is not None and selection.kept_functions == 2
+    found = assert_same_both_ways(source, config=config)
+    assert [row[5] for row in found] == ["SES002"]
 
 
 def test_a_buggy_dispatch_among_many_is_reported_as_a_full_parse_does() -> None:
