@@ -30,6 +30,7 @@ from session_lint.flow import selective
 from session_lint.prefilter import prefilter_for
 from session_lint.shapes import Place, SinkShape
 from session_lint.types import Diagnostic
+from tests.checker.shape_strategies import SHAPED, ShapedDispatch, shaped_dispatches
 from tests.checker.strategies import Generated, dispatch_modules
 from tests.checker.test_fixtures import fixture_paths, load
 from tests.checker.test_fuzz import budget, dispatching_modules, into_function
@@ -374,3 +375,10 @@ def test_generated_functions_next_to_and_inside_a_dispatch_diagnose_alike(
         assert_same_both_ways(into_function(generated, function, at_end=False))
     else:
         assert_same_both_ways(function + "\n\n" + generated.source + "\n\n" + function)
+
+
+@budget(ci_examples=40)
+@given(shaped_dispatches())
+def test_generated_dispatch_shapes_diagnose_alike(generated: ShapedDispatch) -> None:
+    # sink tables, call sinks, carriers, ambient attributes, ContextVars, environment
+    assert_same_both_ways(FEW_UNRELATED + generated.source, config=SHAPED)
