@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -99,8 +99,9 @@ def check_selected(
     tree: ast.Module | None = None,
 ) -> Checked | Diagnostic:
     """The check of ``source`` on libcst's tree of its functions that can matter. A file
-    with a fix to offer is checked again on its whole text: a fix is computed against the
-    file as it is."""
+    with a finding is checked again on its whole text, so that its positions, messages
+    and fixes are computed against the file as it is (``narrowed``: the check that found
+    nothing on the narrowed text)."""
     narrowed = False
 
     def narrow() -> cst.Module:
@@ -113,13 +114,28 @@ def check_selected(
     module = _parsed(narrow, path)
     if isinstance(module, Diagnostic):
         return module
-    checked = check_module(module, path, config, honour_noqa=honour_noqa)
-    if narrowed and any(diagnostic.fix is not None for diagnostic in checked.diagnostics):
-        module = parse(source, path)
-        if isinstance(module, Diagnostic):
-            return module
+    if not narrowed:
         return check_module(module, path, config, honour_noqa=honour_noqa)
-    return replace(checked, narrowed=narrowed)
+    clean = _nothing_found(module, path, config)
+    if clean is not None:
+        return clean
+    module = parse(source, path)  # a finding (or too deep to tell): the whole text decides
+    if isinstance(module, Diagnostic):
+        return module
+    return check_module(module, path, config, honour_noqa=honour_noqa)
+
+
+def _nothing_found(module: cst.Module, path: str, config: Config) -> Checked | None:
+    """The check of a narrowed module that finds nothing; ``None`` when it finds something
+    (or nests too deeply to tell). No diagnostic is made: they are the whole text's."""
+    enabled = enabled_codes(config)
+    try:
+        analysis = analyse(module, config, enabled, path)
+    except RecursionError:
+        return None
+    if analysis is not None and any(f.rule.CODE in enabled for f in analysis.findings):
+        return None
+    return Checked(module, [], {}, analysis, narrowed=True)
 
 
 def _selection(

@@ -69,10 +69,10 @@ def _fix(
     )
     current = source
     compiles = None  # whether the original compiles; computed only when there is a fix
-    # the first round checks what can matter; only a file with a fix to offer is parsed whole
+    # the first round checks what can matter; only a file with a finding is parsed whole
     selected = check_selected(source, path, config, honour_noqa=True)
     if isinstance(selected, Diagnostic) or selected.narrowed:
-        return source, None  # unparsable, or no finding has a fix
+        return source, None  # unparsable, or nothing found
     first: Checked | None = selected
     for _ in range(MAX_ROUNDS):
         if first is not None:

@@ -243,7 +243,7 @@ def test_a_buggy_dispatch_among_many_is_reported_as_a_full_parse_does() -> None:
     assert_same_both_ways(suppressed)
 
 
-def test_only_a_file_with_a_fix_to_offer_is_parsed_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_a_file_with_a_finding_is_parsed_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     whole: list[int] = []
     real = engine.parse_module
 
