@@ -222,17 +222,21 @@ _IMPORT_TAIL = re.compile(r"\bimport\b[ \t]*(\([^)]*\)|(?:[^\r\n\\;#]|\\\r?\n)*)
 _IDENTIFIER = re.compile(r"\w+")
 
 
-_RENAMING = re.compile(r"([\w.]+)\s+as\s+(\w+)")
+_AS = re.compile(r"\sas[ \t\\\r\n]+(\w+)")
+_NAME_BEFORE = re.compile(r"([\w.]+)[\s\\]*\Z")
 
 
 def _renamings(text: str, definitions: _Definitions) -> list[tuple[str, str]]:
     """``(name, local)`` for each ``... name as local`` in the text (imports anywhere:
     the index's table is the module's; a `with` or `except` too, which does no harm)
     and each module-level ``local = a.b.name``."""
-    pairs = [
-        (match.group(1).rsplit(".", 1)[-1], match.group(2))
-        for match in (_RENAMING.finditer(text) if " as" in text else ())
-    ]
+    pairs = []
+    for match in _AS.finditer(text):
+        # the name before `as`, looked for just before it (a regex run over the whole text
+        # would try every position of every word)
+        before = _NAME_BEFORE.search(text, max(0, match.start() - 200), match.start() + 1)
+        if before is not None:
+            pairs.append((before.group(1).rsplit(".", 1)[-1], match.group(1)))
     for local, values in definitions.bindings.items():
         for value in values:
             if isinstance(value, ast.Name):
