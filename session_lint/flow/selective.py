@@ -131,8 +131,8 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
             for bound in _imported_names(span):
                 definitions.by_name.setdefault(bound, []).append(unit)
     outside = "".join(line for line, inside in zip(lines, covered, strict=False) if not inside)
-    if any(needle in outside for needle in dispatch_needles) and not (
-        _module_level_names(tree).isdisjoint(dispatch_needles)
+    if any(needle in outside and _word(needle).search(outside) for needle in dispatch_needles) and (
+        not _module_level_names(tree).isdisjoint(dispatch_needles)
     ):
         return None  # module-level code may dispatch: its statements are evaluated
     reached = _reach(definitions)
