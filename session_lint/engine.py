@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.core.checks import Finding
 from session_lint.elixir import is_elixir_path
-from session_lint.fix.planner import Planner
-from session_lint.fix.text_edits import TextEdits
+from session_lint.flow import selective
 from session_lint.flow.analysis import Analysis, analyse
-from session_lint.parsing import TooDeep, TooLarge, parse_module
+from session_lint.parsing import TooDeep, TooLarge, checked_tree, parse_checked, parse_module
 from session_lint.prefilter import prefilter_for
 from session_lint.project.layout import in_marked_project
 from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
+
+if TYPE_CHECKING:
+    from session_lint.fix.planner import Planner
+    from session_lint.fix.text_edits import TextEdits
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class Checked:
     diagnostics: list[Diagnostic]
     findings: dict[Diagnostic, Finding]
     analysis: Analysis | None
+    narrowed: bool = False  # checked on libcst's tree of the functions that can matter
 
     @property
     def dispatches(self) -> int:
@@ -50,12 +56,14 @@ def lint_source(
     config: Config | None = None,
     *,
     honour_noqa: bool = True,
+    tree: ast.Module | None = None,
 ) -> list[Diagnostic]:
     """Check one file's text (``bytes`` keep their coding cookie and BOM) and return its
     diagnostics sorted by position. Never raises for bad input: an unparsable file is one
     ``SES000`` diagnostic. Text that cannot hold a finding is not even parsed (see
-    ``prefilter``)."""
-    return check_source(source, path, config, honour_noqa=honour_noqa).diagnostics
+    ``prefilter``), and libcst parses only the functions that can matter (see
+    ``flow.selective``). ``tree``: CPython's tree of ``source``, if the caller has it."""
+    return check_source(source, path, config, honour_noqa=honour_noqa, tree=tree).diagnostics
 
 
 def check_source(
@@ -64,6 +72,7 @@ def check_source(
     config: Config | None = None,
     *,
     honour_noqa: bool = True,
+    tree: ast.Module | None = None,
 ) -> SourceResult:
     """``lint_source``, with the count of dispatches recognised (0 for a skipped file)."""
     config = config or DEFAULT_CONFIG
@@ -75,17 +84,77 @@ def check_source(
         from session_lint.elixir.analysis import check_elixir
 
         return SourceResult(*check_elixir(source, path, config, honour_noqa=honour_noqa))
-    module = parse(source, path)
-    if isinstance(module, Diagnostic):
-        return SourceResult([module], 0)
-    checked = check_module(module, path, config, honour_noqa=honour_noqa)
+    checked = check_selected(source, path, config, honour_noqa=honour_noqa, tree=tree)
+    if isinstance(checked, Diagnostic):
+        return SourceResult([checked], 0)
     return SourceResult(checked.diagnostics, checked.dispatches)
 
 
-def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
-    """The module, or the ``SES000`` diagnostic saying why it cannot be parsed."""
+def check_selected(
+    source: str | bytes,
+    path: str,
+    config: Config,
+    *,
+    honour_noqa: bool,
+    tree: ast.Module | None = None,
+) -> Checked | Diagnostic:
+    """The check of ``source`` on libcst's tree of its functions that can matter. A file
+    with a finding is checked again on its whole text, so that its positions, messages
+    and fixes are computed against the file as it is (``narrowed``: the check that found
+    nothing on the narrowed text)."""
+    narrowed = False
+
+    def narrow() -> cst.Module:
+        nonlocal narrowed
+        found = checked_tree(source, tree)
+        selection = _selection(source, found, config)
+        narrowed = selection is not None
+        return parse_checked(selection.text if selection is not None else source)
+
+    module = _parsed(narrow, path)
+    if isinstance(module, Diagnostic):
+        return module
+    if not narrowed:
+        return check_module(module, path, config, honour_noqa=honour_noqa)
+    clean = _nothing_found(module, path, config)
+    if clean is not None:
+        return clean
+    module = parse(source, path)  # a finding (or too deep to tell): the whole text decides
+    if isinstance(module, Diagnostic):
+        return module
+    return check_module(module, path, config, honour_noqa=honour_noqa)
+
+
+def _nothing_found(module: cst.Module, path: str, config: Config) -> Checked | None:
+    """The check of a narrowed module that finds nothing; ``None`` when it finds something
+    (or nests too deeply to tell). No diagnostic is made: they are the whole text's."""
+    enabled = enabled_codes(config)
     try:
-        return parse_module(source)
+        analysis = analyse(module, config, enabled, path)
+    except RecursionError:
+        return None
+    if analysis is not None and any(f.rule.CODE in enabled for f in analysis.findings):
+        return None
+    return Checked(module, [], {}, analysis, narrowed=True)
+
+
+def _selection(
+    source: str | bytes, tree: ast.Module | None, config: Config
+) -> selective.Selection | None:
+    prefilter = prefilter_for(config)
+    if tree is None or prefilter.builders_wanted or not selective.enabled():
+        return None  # SES008 reports builders that dispatch nothing: every function counts
+    return selective.select(source, tree, prefilter)
+
+
+def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:
+    """The whole module, or the ``SES000`` diagnostic saying why it cannot be parsed."""
+    return _parsed(lambda: parse_module(source), path)
+
+
+def _parsed(parser: Callable[[], cst.Module], path: str) -> cst.Module | Diagnostic:
+    try:
+        return parser()
     except TooDeep as error:
         return unparsable(path, f"nested too deeply: {error}", 1, 0)
     except TooLarge as error:
@@ -124,7 +193,14 @@ def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) 
 def _diagnostics(
     module: cst.Module, path: str, findings: list[Finding], analysis: Analysis
 ) -> dict[Diagnostic, Finding]:
-    # positions cost a code-generation pass over the module: only files with findings pay it
+    # positions cost a code-generation pass over the module, and the fix machinery (libcst's
+    # metadata, matchers and codemods) a third of a second to import: only files with
+    # findings pay either
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from session_lint.fix.planner import Planner
+    from session_lint.fix.text_edits import TextEdits
+
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     planner = Planner(module, analysis.names, analysis.index)
     fixable = planner.plan(findings, Applicability, companions=analysis.findings)

@@ -11,6 +11,7 @@ in ``--select``/``--extend-select`` (their full code, as for the CLI), so that
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -56,6 +57,8 @@ class Plugin:
     def __init__(self, tree: object, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename
         self.lines = lines
+        # flake8 parsed the file already: its tree says which functions can matter
+        self.tree = tree if isinstance(tree, ast.Module) else None
 
     @classmethod
     def add_options(cls, manager: Any) -> None:
@@ -106,7 +109,9 @@ class Plugin:
         from session_lint.engine import lint_source
 
         try:
-            found = lint_source(source, path=self.filename, config=config, honour_noqa=False)
+            found = lint_source(
+                source, path=self.filename, config=config, honour_noqa=False, tree=self.tree
+            )
         except Exception as error:  # a bug of ours: one SES000 for this file, as the CLI says
             found = [internal_error_diagnostic(self.filename, error)]
         for d in found:

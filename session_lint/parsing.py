@@ -77,7 +77,9 @@ def _big_stack_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def _check_depth(source: str | bytes) -> None:
+def _check_depth(source: str | bytes) -> ast.Module | None:
+    """CPython's tree of ``source``, after the nesting checks; ``None`` when CPython cannot
+    parse it (newer syntax, or an error libcst reports better)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
         try:
@@ -88,10 +90,11 @@ def _check_depth(source: str | bytes) -> None:
             if "too many nested" in str(error):
                 raise TooDeep(str(error)) from None
             _scan_depth(source)  # newer syntax, or an error libcst reports better
+            return None
         except ValueError:  # e.g. NUL bytes: libcst reports it
-            pass
-        else:
-            _bound_depth(tree, source)
+            return None
+    _bound_depth(tree, source)
+    return tree
 
 
 def _bound_depth(tree: ast.Module, source: str | bytes) -> None:
@@ -173,11 +176,27 @@ def parse_module(source: str | bytes) -> cst.Module:
     """``libcst.parse_module`` made safe; raises ``TooLarge`` for a file over the size
     bound, ``TooDeep`` for absurd nesting and whatever libcst raises for anything else it
     cannot parse."""
+    checked_tree(source)
+    return parse_checked(source)
+
+
+def checked_tree(source: str | bytes, tree: ast.Module | None = None) -> ast.Module | None:
+    """The size and nesting checks of ``parse_module``, returning CPython's tree of
+    ``source`` (``tree`` when the caller has it already, as flake8 does), or ``None`` when
+    CPython cannot parse it."""
     if len(source) > MAX_SOURCE_BYTES:
         size = len(source) if isinstance(source, bytes) else len(source.encode("utf-8", "replace"))
         raise TooLarge(
             f"too large to check ({size / 2**20:.1f} MiB; the limit is "
             f"{MAX_SOURCE_BYTES // 2**20} MiB): exclude it or split it"
         )
-    _check_depth(source)
+    if tree is None:
+        return _check_depth(source)
+    _bound_depth(tree, source)
+    return tree
+
+
+def parse_checked(source: str | bytes) -> cst.Module:
+    """libcst's tree of text that passed ``checked_tree`` (or a narrowing of such text),
+    built on the big-stack thread."""
     return _big_stack_executor().submit(cst.parse_module, source).result()

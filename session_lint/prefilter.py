@@ -107,6 +107,17 @@ class Prefilter:
     def _all(self, project: bool) -> list[str]:
         return [*self.sinks, *self.sources, *(["import", "alias"] if project else [])]
 
+    def function_needles(self) -> tuple[str, ...]:
+        """The names whose mention makes a function matter to the analysis: the same as the
+        file's (selective parsing keeps exactly the functions that mention one, and what
+        they reach), so a name added to the prefilter is a name selective parsing keeps."""
+        return tuple(self._all(project=False))
+
+    def dispatch_needles(self) -> tuple[str, ...]:
+        """The names whose mention outside any function may make module-level code
+        dispatch (then the whole module is evaluated, and parsed)."""
+        return self.sinks
+
     def _search(self, text: str | bytes, needles: list[str] | list[bytes]) -> bool:
         sink_count = len(self.sinks)
         found = [needle in text for needle in needles]  # type: ignore[operator]

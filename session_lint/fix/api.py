@@ -11,7 +11,7 @@ import libcst as cst
 
 from session_lint.config import DEFAULT_CONFIG, Config
 from session_lint.elixir import is_elixir_path
-from session_lint.engine import check_module, parse
+from session_lint.engine import Checked, check_module, check_selected, parse
 from session_lint.fix.edits import apply_edits
 from session_lint.fix.planner import Planner
 from session_lint.types import Applicability, Diagnostic
@@ -69,13 +69,20 @@ def _fix(
     )
     current = source
     compiles = None  # whether the original compiles; computed only when there is a fix
+    # the first round checks what can matter; only a file with a finding is parsed whole
+    selected = check_selected(source, path, config, honour_noqa=True)
+    if isinstance(selected, Diagnostic) or selected.narrowed:
+        return source, None  # unparsable, or nothing found
+    first: Checked | None = selected
     for _ in range(MAX_ROUNDS):
-        module = parse(current, path)
-        if isinstance(module, Diagnostic):
-            if current is source:
-                return source, None
-            return source, f"internal error in session-lint: the fix does not parse ({module})"
-        checked = check_module(module, path, config, honour_noqa=True)
+        if first is not None:
+            checked, first = first, None
+        else:
+            module = parse(current, path)
+            if isinstance(module, Diagnostic):
+                return source, f"internal error in session-lint: the fix does not parse ({module})"
+            checked = check_module(module, path, config, honour_noqa=True)
+        module = checked.module
         if checked.analysis is None or not checked.diagnostics:
             return current, None
         findings = [checked.findings[d] for d in checked.diagnostics if d in checked.findings]
