@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from session_lint.config import DEFAULT_CONFIG, Config
+from session_lint.elixir import is_elixir_path
 from session_lint.files import PathNotFound, Unreadable, read_source
+from session_lint.parsing import undecodable
 from session_lint.prefilter import prefilter_for
 from session_lint.project.layout import in_marked_project
 from session_lint.rules import UnparsableFile
@@ -67,6 +69,10 @@ def check_source(data: str | bytes, path: str, config: Config) -> FileResult:
             data, project=config.project and in_marked_project(path)
         ):
             return FileResult(path, [])  # decided from the bytes: libcst is never imported
+        if isinstance(data, bytes) and not is_elixir_path(path):
+            reason = undecodable(data)  # reported as the engine would, without libcst
+            if reason is not None:
+                return FileResult(path, [UnparsableFile.at(path, f"cannot decode: {reason}")])
         from session_lint.engine import check_source
 
         checked = check_source(data, path=path, config=config)

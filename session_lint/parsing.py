@@ -29,12 +29,16 @@ prefilter still skips larger files that cannot hold one, however large, in linea
 from __future__ import annotations
 
 import ast
+import io
 import os
 import threading
+import tokenize
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:  # libcst is imported where a file is parsed: not to say it cannot be
+    import libcst as cst
 
 _STACK_BYTES = 512 * 1024 * 1024
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -199,4 +203,34 @@ def checked_tree(source: str | bytes, tree: ast.Module | None = None) -> ast.Mod
 def parse_checked(source: str | bytes) -> cst.Module:
     """libcst's tree of text that passed ``checked_tree`` (or a narrowing of such text),
     built on the big-stack thread."""
+    import libcst as cst
+
     return _big_stack_executor().submit(cst.parse_module, source).result()
+
+
+def undecodable(source: bytes) -> str | None:
+    """Why libcst would refuse to decode ``source`` (its own words: it decodes as the
+    tokenizer says), or ``None`` when it can be decoded or when the checks before decoding
+    (size, nesting) would speak first. Such a file is reported without importing libcst."""
+    if len(source) > MAX_SOURCE_BYTES or b"\0" in source:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(source)
+            return None  # CPython decodes it
+        except (RecursionError, MemoryError, ValueError):
+            return None
+        except SyntaxError as error:
+            if "too many nested" in str(error):
+                return None
+    try:
+        _scan_depth(source)
+    except TooDeep:
+        return None
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+        source.decode(encoding)
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        return str(error)
+    return None
