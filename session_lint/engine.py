@@ -21,6 +21,11 @@ from session_lint.registry import enabled_codes, rule_for
 from session_lint.rules import UnparsableFile
 from session_lint.types import Applicability, Diagnostic, Fix
 
+# narrow a file only when at most this share of it is kept: a file that is mostly
+# dispatching code is parsed whole at once (narrowing it saves little, and a finding in it
+# costs a second, whole parse)
+WORTH_NARROWING = 0.7
+
 if TYPE_CHECKING:
     from session_lint.fix.planner import Planner
     from session_lint.fix.text_edits import TextEdits
@@ -144,7 +149,10 @@ def _selection(
     prefilter = prefilter_for(config)
     if tree is None or prefilter.builders_wanted or not selective.enabled():
         return None  # SES008 reports builders that dispatch nothing: every function counts
-    return selective.select(source, tree, prefilter)
+    selection = selective.select(source, tree, prefilter)
+    if selection is not None and selection.kept_characters > WORTH_NARROWING * len(source):
+        return None  # little to save, and a finding would parse the whole text again
+    return selection
 
 
 def parse(source: str | bytes, path: str) -> cst.Module | Diagnostic:

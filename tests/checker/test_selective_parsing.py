@@ -15,6 +15,7 @@ import sysconfig
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import hypothesmith
 import libcst as cst
@@ -75,9 +76,15 @@ def _outcome(diagnostics: list[Diagnostic]) -> Outcome:
 def assert_same_both_ways(
     source: str | bytes, path: str = "module.py", config: Config = DEFAULT_CONFIG
 ) -> Outcome:
-    """The diagnostics (with and without noqa) and the fix are a full parse's."""
-    selected = [_outcome(lint_source(source, path, config, honour_noqa=h)) for h in (1, 0)]
-    fixed = fix_source(source, path, config, unsafe=True)
+    """The diagnostics (with and without noqa) and the fix are a full parse's, whatever
+    share of the file narrowing keeps (the engine narrows only a small share, but the
+    narrowed analysis must agree wherever it runs)."""
+    saved, engine.WORTH_NARROWING = engine.WORTH_NARROWING, 1.0
+    try:
+        selected = [_outcome(lint_source(source, path, config, honour_noqa=h)) for h in (1, 0)]
+        fixed = fix_source(source, path, config, unsafe=True)
+    finally:
+        engine.WORTH_NARROWING = saved
     with full_parsing():
         full = [_outcome(lint_source(source, path, config, honour_noqa=h)) for h in (1, 0)]
         fixed_full = fix_source(source, path, config, unsafe=True)
@@ -260,6 +267,29 @@ def test_only_a_file_with_a_finding_is_parsed_whole(monkeypatch: pytest.MonkeyPa
     buggy += BUGGY_DISPATCH
     assert fix_source(buggy) != buggy
     assert whole and all(size >= len(buggy) for size in whole)
+
+
+def test_a_file_mostly_of_dispatching_code_is_parsed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[int] = []
+    for name in ("parse_checked", "parse_module"):
+        real = getattr(engine, name)
+
+        def counting(source: str | bytes, real: Any = real) -> cst.Module:
+            parsed.append(len(source))
+            return real(source)
+
+        monkeypatch.setattr(engine, name, counting)
+    buggy = "from runtime import current_session_id\n" + BUGGY_DISPATCH
+    buggy += "\n\ndef tiny():\n    return 1\n"  # blankable, but a small share of the file
+    assert _selection(buggy) is not None
+    assert [d.code for d in lint_source(buggy)] == ["SES001"]
+    assert parsed == [len(buggy)]  # narrowing would keep most, then parse it whole again
+    parsed.clear()
+    mostly_other = UNRELATED + buggy
+    assert [d.code for d in lint_source(mostly_other)] == ["SES001"]
+    assert len(parsed) == 2 and parsed[0] < len(mostly_other) == parsed[1]
 
 
 @pytest.mark.parametrize(
