@@ -183,19 +183,25 @@ def _dunder(name: str) -> bool:
 def _collect(body: list[ast.stmt], definitions: _Definitions, owner: _Unit | None) -> None:
     """The functions, methods and classes defined outside any function (each after the
     class it is in), and the module's top-level bindings (also inside top-level
-    ``if``/``try``/``with``/loops)."""
-    for statement in body:
-        if isinstance(statement, _FUNCTIONS):
+    ``if``/``try``/``with``/loops). Iterative, in source order: a chain of thousands of
+    ``elif`` nests that deep in CPython's tree."""
+    pending: list[tuple[Iterator[ast.stmt], _Unit | None]] = [(iter(body), owner)]
+    while pending:
+        statements, owner = pending[-1]
+        statement = next(statements, None)
+        if statement is None:
+            pending.pop()
+        elif isinstance(statement, _FUNCTIONS):
             definitions.add(_Unit(statement, owner))
         elif isinstance(statement, ast.ClassDef):
             unit = _Unit(statement, owner)
             definitions.add(unit)
-            _collect(statement.body, definitions, unit)
+            pending.append((iter(statement.body), unit))
         else:
             if owner is None and isinstance(statement, ast.Assign | ast.AnnAssign):
                 _bind(statement, definitions)
-            for block in _blocks(statement):
-                _collect(block, definitions, owner)
+            blocks = list(_blocks(statement))
+            pending.extend((iter(block), owner) for block in reversed(blocks))
 
 
 def _bind(statement: ast.Assign | ast.AnnAssign, definitions: _Definitions) -> None:
