@@ -29,6 +29,7 @@ WORTH_NARROWING = 0.7
 if TYPE_CHECKING:
     from session_lint.fix.planner import Planner
     from session_lint.fix.text_edits import TextEdits
+    from session_lint.flow.positions import Positions
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,10 @@ def check_selected(
     and fixes are computed against the file as it is (``narrowed``: the check that found
     nothing on the narrowed text)."""
     narrowed = False
+    found: ast.Module | None = None
 
     def narrow() -> cst.Module:
-        nonlocal narrowed
+        nonlocal narrowed, found
         found = checked_tree(source, tree)
         selection = _selection(source, found, config)
         narrowed = selection is not None
@@ -119,15 +121,15 @@ def check_selected(
     module = _parsed(narrow, path)
     if isinstance(module, Diagnostic):
         return module
-    if not narrowed:
-        return check_module(module, path, config, honour_noqa=honour_noqa)
-    clean = _nothing_found(module, path, config)
-    if clean is not None:
-        return clean
-    module = parse(source, path)  # a finding (or too deep to tell): the whole text decides
-    if isinstance(module, Diagnostic):
-        return module
-    return check_module(module, path, config, honour_noqa=honour_noqa)
+    if narrowed:
+        clean = _nothing_found(module, path, config)
+        if clean is not None:
+            return clean
+        # a finding (or too deep to tell): the whole text decides; it passed the checks
+        module = _parsed(lambda: parse_checked(source), path)
+        if isinstance(module, Diagnostic):
+            return module
+    return check_module(module, path, config, honour_noqa=honour_noqa, tree=found, source=source)
 
 
 def _nothing_found(module: cst.Module, path: str, config: Config) -> Checked | None:
@@ -175,21 +177,43 @@ def _parsed(parser: Callable[[], cst.Module], path: str) -> cst.Module | Diagnos
         return unparsable(path, "too deeply nested to parse", 1, 0)
 
 
-def check_module(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
+def check_module(
+    module: cst.Module,
+    path: str,
+    config: Config,
+    *,
+    honour_noqa: bool,
+    tree: ast.Module | None = None,
+    source: str | bytes | None = None,
+) -> Checked:
+    """The check of a whole module; ``tree`` (CPython's) and ``source`` (its text), when
+    given, spare a report the code generation of the statements without findings."""
     try:
-        return _check(module, path, config, honour_noqa=honour_noqa)
+        return _check(module, path, config, honour_noqa=honour_noqa, tree=tree, source=source)
     except RecursionError:
         problem = unparsable(path, "nested too deeply to analyse", 1, 0)
         return Checked(module, [problem], {}, None)
 
 
-def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) -> Checked:
+def _check(
+    module: cst.Module,
+    path: str,
+    config: Config,
+    *,
+    honour_noqa: bool,
+    tree: ast.Module | None,
+    source: str | bytes | None,
+) -> Checked:
     enabled = enabled_codes(config)
     analysis = analyse(module, config, enabled, path)
     findings = [f for f in analysis.findings if f.rule.CODE in enabled] if analysis else []
     if analysis is None or not findings:
         return Checked(module, [], {}, analysis)
-    by_diagnostic = _diagnostics(module, path, findings, analysis)
+    from session_lint.flow.positions import Positions  # only a file with findings needs it
+
+    text = _text_of(source, module)
+    positions = Positions(module, tree, text)
+    by_diagnostic = _diagnostics(module, path, findings, analysis, positions, text)
     diagnostics = sorted(by_diagnostic, key=Diagnostic.sort_key)
     if honour_noqa:
         from session_lint.noqa import filter_noqa, physical_lines
@@ -198,21 +222,33 @@ def _check(module: cst.Module, path: str, config: Config, *, honour_noqa: bool) 
     return Checked(module, diagnostics, by_diagnostic, analysis)
 
 
-def _diagnostics(
-    module: cst.Module, path: str, findings: list[Finding], analysis: Analysis
-) -> dict[Diagnostic, Finding]:
-    # positions cost a code-generation pass over the module, and the fix machinery (libcst's
-    # metadata, matchers and codemods) a third of a second to import: only files with
-    # findings pay either
-    from libcst.metadata import MetadataWrapper, PositionProvider
+def _text_of(source: str | bytes | None, module: cst.Module) -> str | None:
+    """The text libcst parsed ``module`` from, or ``None`` if it cannot be had cheaply."""
+    if source is None or isinstance(source, str):
+        return source
+    try:
+        return source.decode(module.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
+
+def _diagnostics(
+    module: cst.Module,
+    path: str,
+    findings: list[Finding],
+    analysis: Analysis,
+    positions: Positions,
+    text: str | None,
+) -> dict[Diagnostic, Finding]:
+    # the fix machinery (libcst's matchers and codemods) costs a third of a second to
+    # import: only files with findings pay it
     from session_lint.fix.planner import Planner
     from session_lint.fix.text_edits import TextEdits
 
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions.cover(finding.node for finding in findings)
     planner = Planner(module, analysis.names, analysis.index)
     fixable = planner.plan(findings, Applicability, companions=analysis.findings)
-    text_edits = TextEdits(module, positions)
+    text_edits = TextEdits(module, positions, text)
     by_diagnostic: dict[Diagnostic, Finding] = {}
     for finding in findings:
         where = positions[finding.node]

@@ -56,6 +56,9 @@ class Prefilter:
     # header names carrying the session, lower-case: searched in the lowered text, as the
     # engine compares them case-insensitively (`X-Session-Id` is `x-session-id`)
     headers: tuple[str, ...] = ()
+    # the needles the analysis reads in strings (keys, environment variables); the others
+    # it reads only as names
+    strings: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config, enabled: frozenset[str]) -> Prefilter:
@@ -69,6 +72,7 @@ class Prefilter:
             sources=tuple(dict.fromkeys(n for f in families for n in f.sources)),
             builders_wanted=families[0].builders_wanted,
             headers=tuple(dict.fromkeys(n for f in families for n in f.headers)),
+            strings=tuple(dict.fromkeys(n for f in families for n in f.strings)),
         )
 
     @classmethod
@@ -92,6 +96,7 @@ class Prefilter:
             sources=sources,
             builders_wanted="SES008" in enabled,
             headers=tuple(name.lower() for name in config.session_headers),
+            strings=(config.session_key, *config.ambient_env),
         )
 
     def may_find(self, source: str | bytes, *, project: bool = False) -> bool:

@@ -7,6 +7,7 @@ with findings, so each edit is a lookup, not a re-plan. Imports are placed by li
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 
 import libcst as cst
@@ -19,11 +20,23 @@ from session_lint.types import Edit
 class TextEdits:
     """Renders the edits of one module's fixes; the import edits are cached per set."""
 
-    def __init__(self, module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        positions: Mapping[cst.CSTNode, CodeRange],
+        text: str | None = None,
+    ) -> None:
         self.module = module
         self.positions = positions
-        self.lines = module.code.splitlines(keepends=True)
+        self._text = text  # the module's code, when the caller has it
         self._imports: dict[frozenset[tuple[str, str, int]], tuple[Edit, ...]] = {}
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The module's lines; generating them costs a pass over it (unless the caller
+        gave the text), so only an edit that reads them pays it."""
+        text = self._text if self._text is not None else self.module.code
+        return text.splitlines(keepends=True)
 
     def render(self, edits: Edits) -> tuple[Edit, ...]:
         rendered: list[Edit] = []

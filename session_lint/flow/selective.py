@@ -118,13 +118,15 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     headers = prefilter.headers  # compared case-insensitively, as the engine does
     covered = [False] * (len(lines) + 1)
     words = [(needle, _word(needle)) for needle in needles if needle]
+    string_words = [(needle, _word(needle)) for needle in prefilter.strings if needle]
     for unit, node in functions:
         first, last = _lines_of(node)
         covered[first - 1 : last] = [True] * (last - first + 1)
         span = "".join(lines[first - 1 : last])
-        unit.kept = any(needle in span and word.search(span) for needle, word in words) or (
-            bool(headers) and any(header in span.lower() for header in headers)
-        )
+        unit.kept = (
+            any(needle in span and word.search(span) for needle, word in words)
+            or (bool(headers) and any(header in span.lower() for header in headers))
+        ) and _mentions(node, words, string_words, headers)
         if "import" in span:
             # the index's import table is the whole module's, local imports included: a
             # name a function imports is defined by it for every function that names it
@@ -138,12 +140,12 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     reached = _reach(definitions)
     out = list(lines)
     blank, blanked_characters = _blank_unreached(out, lines, definitions.units)
-    if not blank:
-        return None
     blanked = sum(1 for unit, _ in functions if unit in blank)
     for statement in definitions.assignments:
         if statement.value is not None and _value_unread(statement, lines, reached, words):
             blanked_characters += blank_value(out, lines, statement.value) or 0
+    if not blanked_characters:
+        return None
     narrowed = "".join(out)
     try:
         result: str | bytes = narrowed if isinstance(source, str) else narrowed.encode(encoding)
@@ -308,6 +310,63 @@ def _value_unread(
         return False
     text = "".join(lines[statement.lineno - 1 : statement.end_lineno or statement.lineno])
     return not any(needle in text and word.search(text) for needle, word in words)
+
+
+def _mentions(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    words: list[tuple[str, re.Pattern[str]]],
+    string_words: list[tuple[str, re.Pattern[str]]],
+    headers: tuple[str, ...],
+) -> bool:
+    """Does the code of ``node`` name a needle (an identifier, an attribute, a parameter,
+    a keyword), or hold a key, an environment variable or a header in a string? Its text
+    may mention one only in a docstring, a comment or prose (``"... to execute"``), which
+    the analysis never reads."""
+    names = frozenset(needle for needle, _ in words)
+    stack: list[ast.AST] = [node]
+    while stack:
+        child = stack.pop()
+        if isinstance(child, ast.Constant):
+            if _holds_needle(child.value, string_words, headers):
+                return True
+            continue
+        for name in child._fields:
+            value = getattr(child, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, str):
+                if value in names or ("." in value and not names.isdisjoint(value.split("."))):
+                    return True
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, str):
+                        if item in names:
+                            return True
+                    elif not _inert(item):
+                        stack.append(item)
+    return False
+
+
+def _inert(statement: ast.AST) -> bool:
+    """A docstring or another bare string statement: nothing reads it."""
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _holds_needle(
+    value: object, words: list[tuple[str, re.Pattern[str]]], headers: tuple[str, ...]
+) -> bool:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str):
+        return False
+    if any(needle in value and word.search(value) for needle, word in words):
+        return True
+    lowered = value.lower()
+    return any(header in lowered for header in headers)
 
 
 def _imported_names(text: str) -> set[str]:

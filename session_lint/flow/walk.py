@@ -63,8 +63,13 @@ def _is_node(kind: type) -> bool:
 
 
 def code_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The children of ``node`` that hold code, in source order."""
+    """The children of ``node`` that hold code, in source order (counted as analysis work)."""
     WORK.nodes += 1
+    return children_of(node)
+
+
+def children_of(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``code_children`` for walks that are not the analysis (locating a node)."""
     for name in _fields(type(node)):
         value = getattr(node, name)
         kind = type(value)
