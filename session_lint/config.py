@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import keyword
 import re
@@ -13,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from session_lint.project.cache import DEFAULT_CACHE_DIR
 from session_lint.project.layout import DEFAULT_SRC
 from session_lint.shapes import CONTRACT_KEYS, Contract, SinkShape, legacy_shape, parse_sinks
 
@@ -26,6 +24,7 @@ DEFAULT_REF_NAMES = ("ref", "stream_ref", "wire_ref")
 DEFAULT_REF_TYPES = ("Ref", "StreamRef")
 DEFAULT_ROUTING_HELPERS = ("ensure_session_opt",)
 DEFAULT_RUNTIME_KEY = "__runtime__"
+DEFAULT_CACHE_DIR = ".session_lint_cache"  # the project-wide summaries' cache, per project
 # ruff's default excludes: tool caches, virtualenvs, build output, VCS folders
 DEFAULT_EXCLUDE = (
     ".bzr",
@@ -215,6 +214,8 @@ def validated_values(
         elif key in _LIST_KEYS:
             values[_LIST_KEYS[key]] = _string_list(key, value, source)
         else:
+            import difflib  # only a misspelt key pays for it
+
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             raise ConfigError(

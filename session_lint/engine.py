@@ -113,6 +113,8 @@ def check_selected(
 
     def narrow() -> cst.Module:
         nonlocal narrowed, found
+        # the whole tree's nesting is bounded, blanked code too: a full parse refuses a
+        # file that nests too deeply wherever it does, and selective parsing says the same
         found = checked_tree(source, tree)
         selection = _selection(source, found, config)
         narrowed = selection is not None
@@ -212,7 +214,9 @@ def _check(
     from session_lint.flow.positions import Positions  # only a file with findings needs it
 
     text = _text_of(source, module)
-    positions = Positions(module, tree, text)
+    # the switch that forces whole-file parsing forces whole-module positions too: the
+    # differential tests compare both shortcuts against the plain way
+    positions = Positions(module, tree if selective.enabled() else None, text)
     by_diagnostic = _diagnostics(module, path, findings, analysis, positions, text)
     diagnostics = sorted(by_diagnostic, key=Diagnostic.sort_key)
     if honour_noqa:

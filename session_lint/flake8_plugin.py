@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from session_lint import __version__
-from session_lint.api import internal_error_diagnostic
 from session_lint.config import ConfigError, rule_code_problem
 from session_lint.prefilter import prefilter_for
 from session_lint.project.layout import in_marked_project
@@ -113,6 +112,8 @@ class Plugin:
                 source, path=self.filename, config=config, honour_noqa=False, tree=self.tree
             )
         except Exception as error:  # a bug of ours: one SES000 for this file, as the CLI says
+            from session_lint.api import internal_error_diagnostic
+
             found = [internal_error_diagnostic(self.filename, error)]
         for d in found:
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)

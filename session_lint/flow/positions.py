@@ -75,6 +75,11 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
         """Whether the whole module's positions had to be computed (tests count this)."""
         return self._whole
 
+    @property
+    def generated(self) -> int:
+        """The top-level statements generated one by one (tests count this)."""
+        return len(self._done)
+
     def _generate(self, index: int) -> None:
         assert self._starts is not None and self._lines is not None
         statement = self.module.body[index]

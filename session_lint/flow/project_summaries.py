@@ -14,7 +14,6 @@ answer for a file never depends on which files were checked before it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 import libcst as cst
 
 from session_lint import __version__
-from session_lint.config import Config
+from session_lint.config import DEFAULT_CACHE_DIR, Config
 from session_lint.flow.index import FunctionInfo, ModuleIndex, build_index
 from session_lint.flow.interpreter import ModuleContext
 from session_lint.flow.names import Names
@@ -38,7 +37,7 @@ from session_lint.flow.portable import (
 )
 from session_lint.flow.summaries import Summaries
 from session_lint.parsing import TooDeep, TooLarge, parse_module
-from session_lint.project.cache import DEFAULT_CACHE_DIR, SummaryCache
+from session_lint.project.cache import SummaryCache
 from session_lint.project.index import Definition, ProjectIndex, file_digest
 from session_lint.project.layout import (
     DEFAULT_SRC,
@@ -364,6 +363,8 @@ _PROJECTS: dict[tuple[Project, str, str | None], ProjectSummaries] = {}
 def checker_fingerprint() -> str:
     """The checker's version and the bytes of its analysis: a cache entry made by other
     code is never read."""
+    import hashlib  # OpenSSL loads with it: only project mode pays
+
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())

@@ -10,14 +10,12 @@ an entry that cannot be read, costs a recomputation and nothing else.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CACHE_DIR = ".session_lint_cache"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# session-lint summary cache\n"
 
 
@@ -28,6 +26,8 @@ class SummaryCache:
         self._prepared = False
 
     def key(self, content: bytes) -> str:
+        import hashlib  # OpenSSL loads with it: only project mode pays
+
         digest = hashlib.blake2b(self._salt, digest_size=20)
         digest.update(b"\0")
         digest.update(content)

@@ -9,7 +9,6 @@ terminate. Each module's exports are read once per index.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,8 @@ def file_digest(file: Path) -> str | None:
         known = _DIGESTS.get(file)
         if known is not None and known[0] == signature:
             return known[1]
+        import hashlib  # OpenSSL loads with it: only project mode pays
+
         digest = hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest()
     except OSError:
         return None

@@ -209,6 +209,38 @@ def test_module_level_values_nothing_reads_are_blanked() -> None:
     assert_same_both_ways(source)
 
 
+def test_a_needle_in_a_docstring_a_comment_or_prose_is_no_mention() -> None:
+    prose = (
+        "def documented():\n"
+        '    """Execute the call; the session_id comes later."""\n'
+        "    return 1  # client.execute(...) is not called here\n\n\n"
+        "def helpful(parser):\n"
+        "    parser.add_argument('--run', help='the program to execute')\n\n\n"
+    )
+    named = (
+        "def keyed(value):\n    return {'session_id': value}\n\n\n"
+        "def keyword(call):\n    return call(execute=True)\n\n\n"
+        "def attribute(client):\n    return client.execute\n\n\n"
+    )
+    source = "from runtime import resolve_session_id\n" + prose + named + CLEAN_DISPATCH
+    selection = _selection(source)
+    assert selection is not None
+    text = str(selection.text)
+    assert "def documented" not in text and "def helpful" not in text
+    assert all(f"def {name}" in text for name in ("keyed", "keyword", "attribute", "call_0"))
+    assert_same_both_ways(source)
+
+
+def test_values_nothing_reads_are_blanked_when_every_function_is_kept() -> None:
+    table = "TABLE = {\n" + "".join(f"    'k{i}': [{i}, {i + 1}],\n" for i in range(50)) + "}\n"
+    source = "from runtime import resolve_session_id\n" + table + CLEAN_DISPATCH
+    selection = _selection(source)
+    assert selection is not None and selection.blanked_functions == 0
+    assert "'k7'" not in str(selection.text)
+    assert selection.kept_characters < len(source) // 2
+    assert_same_both_ways(source)
+
+
 def test_a_name_imported_in_another_function_keeps_that_function() -> None:
     # the index's import table spans the module: `cur` is the ambient getter for `send` too
     lazy = "def lazy():\n    from runtime import current_session_id as cur\n    return cur\n\n\n"
