@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import os
 import threading
 import tokenize
@@ -107,23 +108,17 @@ def _bound_depth(tree: ast.Module, source: str | bytes) -> None:
     per character (wrappers such as ``Expr`` and ``ctx`` add none), so a subtree that spans
     ``n`` bytes is at most ``3 * n + 3`` deep: one that cannot reach the bound is skipped."""
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
-    starts = [0]  # byte offset of each line: bytes split on the newlines Python's tokenizer knows
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    # byte offset of each line: bytes split on the newlines Python's tokenizer knows
+    starts = [0, *itertools.accumulate(map(len, data.splitlines(keepends=True)))]
     stack: list[tuple[ast.AST, int, float]] = [(tree, 1, float("inf"))]
     while stack:
         node, depth, room = stack.pop()
         if depth > MAX_DEPTH:
             raise TooDeep(f"more than {MAX_DEPTH} levels of nesting")
-        span = _span(node, starts)
-        if span is not None:
-            room = min(room, 3 * span + 3)
-        if depth + room <= MAX_DEPTH:
-            continue
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, ast.AST):
-                stack.append((value, depth + 1, room - 1))
+                _push(stack, value, depth + 1, room - 1, starts)
             elif isinstance(value, list):
                 elif_chain = (
                     name == "orelse"
@@ -132,11 +127,24 @@ def _bound_depth(tree: ast.Module, source: str | bytes) -> None:
                     and isinstance(value[0], ast.If)
                 )
                 step = 0 if elif_chain else 1
-                stack.extend(
-                    (child, depth + step, room - step)
-                    for child in value
-                    if isinstance(child, ast.AST)
-                )
+                for child in value:
+                    if isinstance(child, ast.AST):
+                        _push(stack, child, depth + step, room - step, starts)
+
+
+def _push(
+    stack: list[tuple[ast.AST, int, float]],
+    node: ast.AST,
+    depth: int,
+    room: float,
+    starts: list[int],
+) -> None:
+    """Walk ``node`` later unless its span says it cannot reach the bound."""
+    span = _span(node, starts)
+    if span is not None:
+        room = min(room, 3 * span + 3)
+    if depth + room > MAX_DEPTH or depth > MAX_DEPTH:
+        stack.append((node, depth, room))
 
 
 def _span(node: ast.AST, starts: list[int]) -> int | None:

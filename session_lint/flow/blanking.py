@@ -75,23 +75,27 @@ def _blank(
     (start_line, start), (end_line, end) = begin, finish
     first_room = len(lines[start_line].rstrip("\r\n")) - start
     as_string = start_line < end_line and first_room >= len(opener) and end >= 3
+    if as_string:  # the common case, a definition: its middle lines keep their newline alone
+        middle = lines[start_line + 1 : end_line]
+        joined = "".join(middle)
+        endings = joined.count("\n") + joined.count("\r")  # CRLF counts twice, as it is
+        if "\r" in joined:
+            out[start_line + 1 : end_line] = [line[len(line.rstrip("\r\n")) :] for line in middle]
+        else:
+            out[start_line + 1 : end_line] = ["\n"] * len(middle)
+        first, last = lines[start_line], lines[end_line]
+        out[start_line] = first[:start] + opener + first[start + first_room :]
+        out[end_line] = " " * (end - 3) + '"""' + last[end:]
+        return first_room + len(joined) - endings + end
     count = 0
     for number in range(start_line, end_line + 1):
         line = lines[number]
         low = start if number == start_line else 0
         high = end if number == end_line else len(line.rstrip("\r\n"))
         count += high - low
-        if not as_string:
-            out[number] = line[:low] + " " * (high - low) + line[high:]
-        elif number == start_line:
-            out[number] = line[:low] + opener + line[high:]
-        elif number == end_line:
-            out[number] = " " * (high - 3) + '"""' + line[high:]
-        else:
-            out[number] = line[high:]  # the newline alone: inside the string
-    if not as_string:
-        room = end - start if start_line == end_line else first_room
-        placeholder = "..." if room >= 3 else "0"
-        line = out[start_line]
-        out[start_line] = line[:start] + placeholder + line[start + len(placeholder) :]
+        out[number] = line[:low] + " " * (high - low) + line[high:]
+    room = end - start if start_line == end_line else first_room
+    placeholder = "..." if room >= 3 else "0"
+    line = out[start_line]
+    out[start_line] = line[:start] + placeholder + line[start + len(placeholder) :]
     return count

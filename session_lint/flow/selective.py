@@ -29,9 +29,11 @@ the two.
 from __future__ import annotations
 
 import ast
+import bisect
 import codecs
 import functools
 import io
+import itertools
 import os
 import re
 import tokenize
@@ -120,26 +122,34 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     needles = _with_aliases(prefilter.function_needles(), renamed)
     dispatch_needles = _with_aliases(prefilter.dispatch_needles(), renamed)
     headers = prefilter.headers  # compared case-insensitively, as the engine does
-    covered = [False] * (len(lines) + 1)
     words = [(needle, _word(needle)) for needle in needles if needle]
     string_words = [(needle, _word(needle)) for needle in prefilter.strings if needle]
+    # where the needles are, by line: one scan of the text each, not one per function
+    starts = [0, *itertools.accumulate(map(len, lines))]
+    needle_lines = _lines_with(text, needles, starts)
+    import_lines = _lines_with(text, ("import",), starts, whole_word=False)
+    spans: list[tuple[int, int]] = []
     for unit, node in functions:
         first, last = _lines_of(node)
-        covered[first - 1 : last] = [True] * (last - first + 1)
-        span = "".join(lines[first - 1 : last])
+        spans.append((first, last))
         unit.kept = (
-            any(needle in span and word.search(span) for needle, word in words)
-            or (bool(headers) and any(header in span.lower() for header in headers))
+            _any_between(needle_lines, first, last)
+            or (
+                bool(headers)
+                and any(h in "".join(lines[first - 1 : last]).lower() for h in headers)
+            )
         ) and _mentions(node, words, string_words, headers)
-        if "import" in span:
+        if _any_between(import_lines, first, last):
             # the index's import table is the whole module's, local imports included: a
             # name a function imports is defined by it for every function that names it
-            for bound in _imported_names(span):
+            for bound in _imported_names("".join(lines[first - 1 : last])):
                 definitions.by_name.setdefault(bound, []).append(unit)
-    outside = "".join(line for line, inside in zip(lines, covered, strict=False) if not inside)
-    if any(needle in outside and _word(needle).search(outside) for needle in dispatch_needles) and (
-        not _module_level_names(tree).isdisjoint(dispatch_needles)
-    ):
+    outside = [
+        line
+        for line in _lines_with(text, dispatch_needles, starts)
+        if not _within_any(sorted(spans), line)
+    ]
+    if outside and not _module_level_names(tree).isdisjoint(dispatch_needles):
         return None  # module-level code may dispatch: its statements are evaluated
     reached = _reach(definitions)
     out = list(lines)
@@ -156,6 +166,35 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     except (UnicodeError, LookupError):
         return None
     return Selection(result, len(functions) - blanked, blanked, len(text) - blanked_characters)
+
+
+def _lines_with(
+    text: str, needles: tuple[str, ...], starts: list[int], *, whole_word: bool = True
+) -> list[int]:
+    """The lines (from 1, sorted) where a needle occurs, as a whole word (``_word``)."""
+    found: set[int] = set()
+    for needle in needles:
+        if not needle:
+            continue
+        word = _word(needle)
+        at = text.find(needle)
+        while at != -1:
+            if not whole_word or word.match(text, at):
+                found.add(bisect.bisect_right(starts, at))
+            at = text.find(needle, at + 1)
+    return sorted(found)
+
+
+def _any_between(lines: list[int], first: int, last: int) -> bool:
+    """Is any of the sorted ``lines`` from ``first`` to ``last``?"""
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= last
+
+
+def _within_any(spans: list[tuple[int, int]], line: int) -> bool:
+    """Is ``line`` within one of the sorted, disjoint ``(first, last)`` spans?"""
+    index = bisect.bisect_right(spans, (line, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= line <= spans[index][1]
 
 
 def _lines(text: str) -> list[str]:
@@ -242,8 +281,9 @@ _IMPORT_TAIL = re.compile(r"\bimport\b[ \t]*(\([^)]*\)|(?:[^\r\n\\;#]|\\\r?\n)*)
 _IDENTIFIER = re.compile(r"\w+")
 
 
-_AS = re.compile(r"\sas[ \t\\\r\n]+(\w+)")
-_NAME_BEFORE = re.compile(r"([\w.]+)[\s\\]*\Z")
+_AS = re.compile(r"as[ \t\\\r\n]+(\w+)")
+_DOTTED_WORD = re.compile(r"[\w.]+")
+_SPACE_OR_JOIN = " \t\f\v\r\n\\"
 
 
 def _renamings(text: str, definitions: _Definitions) -> list[tuple[str, str]]:
@@ -252,11 +292,14 @@ def _renamings(text: str, definitions: _Definitions) -> list[tuple[str, str]]:
     and each module-level ``local = a.b.name``."""
     pairs = []
     for match in _AS.finditer(text):
-        # the name before `as`, looked for just before it (a regex run over the whole text
-        # would try every position of every word)
-        before = _NAME_BEFORE.search(text, max(0, match.start() - 200), match.start() + 1)
+        if not match.start() or not text[match.start() - 1].isspace():
+            continue  # `as` ends a word (`alias`); the pattern starts at `as` to run fast
+        # the name before `as`: the dotted word that ends the text before it, read
+        # backwards (a search for it would try every position of every word)
+        window = text[max(0, match.start() - 200) : match.start()].rstrip(_SPACE_OR_JOIN)
+        before = _DOTTED_WORD.match(window[::-1])
         if before is not None:
-            pairs.append((before.group(1).rsplit(".", 1)[-1], match.group(1)))
+            pairs.append((before.group()[::-1].rsplit(".", 1)[-1], match.group(1)))
     for local, values in definitions.bindings.items():
         for value in values:
             if isinstance(value, ast.Name):
