@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
+import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +25,7 @@ from session_lint.prefilter import prefilter_for
 from session_lint.project.layout import in_marked_project
 from session_lint.rules import UnparsableFile
 from session_lint.settings import Settings, absolute_path
+from session_lint.types import Diagnostic
 
 # flake8 option --session-lint-KEY -> [tool.session-lint] KEY: whether it is a list
 _OPTIONS = {
@@ -105,8 +108,7 @@ class Plugin:
             source, project=config.project and in_marked_project(self.filename)
         ):
             return  # flake8 already read the lines: a substring scan is all this file costs
-        from session_lint.engine import lint_source
-
+        lint_source = _engine()
         try:
             found = lint_source(
                 source, path=self.filename, config=config, honour_noqa=False, tree=self.tree
@@ -117,6 +119,21 @@ class Plugin:
             found = [internal_error_diagnostic(self.filename, error)]
         for d in found:
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
+
+
+@functools.cache
+def _engine() -> Callable[..., list[Diagnostic]]:
+    """The engine, imported on the first file that may hold a finding. What the import
+    made (libcst's and the engine's modules, about 100,000 objects that live as long as
+    the process) is then frozen out of the cyclic garbage collector, which would otherwise
+    walk it in every full collection that flake8's own checks trigger: that walk cost as
+    much as half the plugin's own work on a corpus of dispatching modules. Objects frozen
+    are still freed when nothing refers to them; only a cycle among them would outlive
+    the process's need of it."""
+    from session_lint.engine import lint_source
+
+    gc.freeze()
+    return lint_source
 
 
 def _settings(options: argparse.Namespace) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,32 @@ def test_a_bad_pyproject_is_a_clean_error(tmp_path: Path) -> None:
     result = flake8("--select", "SES", "sub/bridge.py", cwd=tmp_path)
     assert result.returncode == 1 and "sub/bridge.py:1:1: SES000" in result.stdout
     assert "`resolver` must be a non-empty string" in result.stdout
+
+
+WORKER_STATE = """
+import atexit, gc, sys
+atexit.register(lambda: print("libcst", "libcst" in sys.modules, "frozen", gc.get_freeze_count()))
+from flake8.main.cli import main
+main(["--isolated", "-j", "1", "--select", "SES", *sys.argv[1:]])
+"""
+
+
+def _worker_state(tmp_path: Path, *files: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_STATE, *files],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    return result.stdout.splitlines()[-1]
+
+
+def test_a_worker_that_checks_something_freezes_what_the_engine_brought(tmp_path: Path) -> None:
+    # libcst and the engine live as long as the worker: the cyclic collector, run by
+    # flake8's own checks, is spared walking them in every full collection
+    (tmp_path / "bridge.py").write_text(BUGGY)
+    (tmp_path / "plain.py").write_text("def add(a, b):\n    return a + b\n")
+    line = _worker_state(tmp_path, "bridge.py")
+    assert line.startswith("libcst True frozen ") and int(line.split()[-1]) > 10_000
+    assert _worker_state(tmp_path, "plain.py") == "libcst False frozen 0"
