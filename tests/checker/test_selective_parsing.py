@@ -103,6 +103,13 @@ def _selection(source: str, config: Config = DEFAULT_CONFIG) -> selective.Select
     return selective.select(source, ast.parse(source), prefilter_for(config))
 
 
+def _kept_text(source: str) -> str:
+    """The text libcst is handed for ``source`` (which must be narrowed)."""
+    selection = _selection(source)
+    assert selection is not None
+    return str(selection.text)
+
+
 # ----------------------------------------------------------------------------- counting
 
 UNRELATED = "".join(
@@ -199,9 +206,7 @@ def test_module_level_values_nothing_reads_are_blanked() -> None:
         '    return client.execute("t", {KEY: sid, **OPTIONS}, {"session_id": sid})\n'
     )
     source = "from runtime import resolve_session_id\n" + tables + UNRELATED + send
-    selection = _selection(source)
-    assert selection is not None
-    text = str(selection.text)
+    text = _kept_text(source)
     assert "[1, 2, 3]" not in text and text.count("\n") == source.count("\n")
     assert "OPTIONS = {'retries': 3}" in text  # read by the dispatch
     assert "KEYED = {'session_id': 1}" in text  # names a needle
@@ -223,9 +228,7 @@ def test_a_needle_in_a_docstring_a_comment_or_prose_is_no_mention() -> None:
         "def attribute(client):\n    return client.execute\n\n\n"
     )
     source = "from runtime import resolve_session_id\n" + prose + named + CLEAN_DISPATCH
-    selection = _selection(source)
-    assert selection is not None
-    text = str(selection.text)
+    text = _kept_text(source)
     assert "def documented" not in text and "def helpful" not in text
     assert all(f"def {name}" in text for name in ("keyed", "keyword", "attribute", "call_0"))
     assert_same_both_ways(source)
