@@ -166,6 +166,7 @@ def test_a_worker_that_checks_something_freezes_what_the_engine_brought(tmp_path
     # flake8's own checks, is spared walking them in every full collection
     (tmp_path / "bridge.py").write_text(BUGGY)
     (tmp_path / "plain.py").write_text("def add(a, b):\n    return a + b\n")
-    line = _worker_state(tmp_path, "bridge.py")
-    assert line.startswith("libcst True frozen ") and int(line.split()[-1]) > 10_000
-    assert _worker_state(tmp_path, "plain.py") == "libcst False frozen 0"
+    checked = _worker_state(tmp_path, "bridge.py").split()
+    skipped = _worker_state(tmp_path, "plain.py").split()  # some Pythons freeze a few at start
+    assert checked[:2] == ["libcst", "True"] and skipped[:2] == ["libcst", "False"]
+    assert int(checked[-1]) > int(skipped[-1]) + 10_000
