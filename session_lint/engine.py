@@ -222,7 +222,8 @@ def _check(
     if honour_noqa:
         from session_lint.noqa import filter_noqa, physical_lines
 
-        diagnostics = filter_noqa(diagnostics, physical_lines(module.code))
+        code = text if text is not None else module.code  # the same: no codegen needed
+        diagnostics = filter_noqa(diagnostics, physical_lines(code))
     return Checked(module, diagnostics, by_diagnostic, analysis)
 
 

@@ -20,6 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from session_lint.flow.walk import children_of
+from session_lint.noqa import physical_lines
 
 
 class _Recorded:
@@ -38,7 +39,7 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
         self._recorded = _Recorded()
         self._done: set[int] = set()  # indices of the statements generated
         self._whole = False
-        self._lines = text.splitlines(keepends=True) if text is not None else None
+        self._lines = physical_lines(text) if text is not None else None
         self._starts = _start_lines(module, tree) if tree is not None else None
         if self._starts is None or self._lines is None:
             self._all()
@@ -110,7 +111,7 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
 def _same_text(generated: str, lines: list[str], start: int, *, last: bool) -> bool:
     """Is ``generated`` the source's text from line ``start`` on (a last statement may
     have generated the newline the file does not end with)?"""
-    count = len(generated.splitlines())
+    count = len(physical_lines(generated))
     expected = "".join(lines[start - 1 : start - 1 + count])
     if generated == expected:
         return True

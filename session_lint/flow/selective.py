@@ -41,12 +41,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from session_lint.flow.blanking import blank_definition, blank_value
+from session_lint.noqa import physical_lines
 from session_lint.prefilter import Prefilter
 
 FULL_PARSE_VARIABLE = "SESSION_LINT_FULL_PARSE"
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-# what str.splitlines ends a line at, beyond CR and LF; Python's tokenizer does not
-_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -108,7 +106,7 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     if decoded is None:
         return None
     text, encoding = decoded
-    lines = _lines(text)
+    lines = physical_lines(text)
     definitions = _Definitions()
     _collect(tree.body, definitions, None)
     functions = [
@@ -124,6 +122,7 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     headers = prefilter.headers  # compared case-insensitively, as the engine does
     words = [(needle, _word(needle)) for needle in needles if needle]
     string_words = [(needle, _word(needle)) for needle in prefilter.strings if needle]
+    names = frozenset(needle for needle, _ in words)
     # where the needles are, by line: one scan of the text each, not one per function
     starts = [0, *itertools.accumulate(map(len, lines))]
     needle_lines = _lines_with(text, needles, starts)
@@ -132,22 +131,18 @@ def select(source: str | bytes, tree: ast.Module, prefilter: Prefilter) -> Selec
     for unit, node in functions:
         first, last = _lines_of(node)
         spans.append((first, last))
-        unit.kept = (
-            _any_between(needle_lines, first, last)
-            or (
-                bool(headers)
-                and any(h in "".join(lines[first - 1 : last]).lower() for h in headers)
-            )
-        ) and _mentions(node, words, string_words, headers)
+        named = _any_between(needle_lines, first, last) or (
+            bool(headers) and _has_header("".join(lines[first - 1 : last]), headers)
+        )
+        unit.kept = named and _mentions(node, names, string_words, headers)
         if _any_between(import_lines, first, last):
             # the index's import table is the whole module's, local imports included: a
             # name a function imports is defined by it for every function that names it
             for bound in _imported_names("".join(lines[first - 1 : last])):
                 definitions.by_name.setdefault(bound, []).append(unit)
+    spans.sort()
     outside = [
-        line
-        for line in _lines_with(text, dispatch_needles, starts)
-        if not _within_any(sorted(spans), line)
+        line for line in _lines_with(text, dispatch_needles, starts) if not _within_any(spans, line)
     ]
     if outside and not _module_level_names(tree).isdisjoint(dispatch_needles):
         return None  # module-level code may dispatch: its statements are evaluated
@@ -195,14 +190,6 @@ def _within_any(spans: list[tuple[int, int]], line: int) -> bool:
     """Is ``line`` within one of the sorted, disjoint ``(first, last)`` spans?"""
     index = bisect.bisect_right(spans, (line, float("inf"))) - 1
     return index >= 0 and spans[index][0] <= line <= spans[index][1]
-
-
-def _lines(text: str) -> list[str]:
-    """The lines Python counts, each with its end (``splitlines`` where it counts the
-    same: it is several times faster than the pattern)."""
-    if any(other in text for other in _OTHER_BREAKS):
-        return _LINES.findall(text)
-    return text.splitlines(keepends=True)
 
 
 @functools.lru_cache(maxsize=64)
@@ -364,12 +351,12 @@ def _value_unread(
     if any(isinstance(n, ast.Name) and n.id in reached for t in targets for n in ast.walk(t)):
         return False
     text = "".join(lines[statement.lineno - 1 : statement.end_lineno or statement.lineno])
-    return not any(needle in text and word.search(text) for needle, word in words)
+    return not _has_word(text, words)
 
 
 def _mentions(
     node: ast.FunctionDef | ast.AsyncFunctionDef,
-    words: list[tuple[str, re.Pattern[str]]],
+    names: frozenset[str],
     string_words: list[tuple[str, re.Pattern[str]]],
     headers: tuple[str, ...],
 ) -> bool:
@@ -377,7 +364,6 @@ def _mentions(
     a keyword), or hold a key, an environment variable or a header in a string? Its text
     may mention one only in a docstring, a comment or prose (``"... to execute"``), which
     the analysis never reads."""
-    names = frozenset(needle for needle, _ in words)
     stack: list[ast.AST] = [node]
     while stack:
         child = stack.pop()
@@ -418,9 +404,17 @@ def _holds_needle(
         value = value.decode("latin-1")
     if not isinstance(value, str):
         return False
-    if any(needle in value and word.search(value) for needle, word in words):
-        return True
-    lowered = value.lower()
+    return _has_word(value, words) or _has_header(value, headers)
+
+
+def _has_word(text: str, words: list[tuple[str, re.Pattern[str]]]) -> bool:
+    """Does ``text`` hold one of the needles as a whole word?"""
+    return any(needle in text and word.search(text) for needle, word in words)
+
+
+def _has_header(text: str, headers: tuple[str, ...]) -> bool:
+    """Does ``text`` hold one of the (lower-case) header names, in any case?"""
+    lowered = text.lower()
     return any(header in lowered for header in headers)
 
 
