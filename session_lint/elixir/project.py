@@ -14,6 +14,7 @@ from pathlib import Path
 
 from session_lint.elixir.index import ModuleInfo, build_index
 from session_lint.elixir.parsing import Source, Unparsable, parse_elixir
+from session_lint.project.sources import lent_buffer, read_source
 
 MIX_FILE = "mix.exs"
 # never part of the project's own code: dependencies, build output, tooling
@@ -32,7 +33,7 @@ def mix_root(file: str) -> Path | None:
 
 @dataclass
 class _Parsed:
-    signature: tuple[int, int]  # (mtime_ns, size): re-read when the file changes
+    signature: tuple[int, int]  # (mtime_ns, size), or the hash of an editor's buffer
     source: Source | None  # kept: the modules' nodes belong to its tree
     modules: dict[str, ModuleInfo]
 
@@ -74,17 +75,15 @@ class ElixirProject:
                         self.files_by_module.setdefault(module, path)
 
     def _modules_of(self, path: Path) -> dict[str, ModuleInfo]:
-        try:
-            stat = path.stat()
-        except OSError:
+        signature = _signature(path)
+        if signature is None:
             return {}
-        signature = (stat.st_mtime_ns, stat.st_size)
         known = self.parsed.get(path)
         if known is not None and known.signature == signature:
             return known.modules
         self.files_parsed += 1
         try:
-            source = parse_elixir(path.read_bytes())
+            source = parse_elixir(read_source(path))
         except (OSError, Unparsable):
             self.parsed[path] = _Parsed(signature, None, {})
             return {}
@@ -93,12 +92,25 @@ class ElixirProject:
         return modules
 
 
+def _signature(path: Path) -> tuple[int, int] | None:
+    """What says that ``path`` changed: its mtime and size, or its buffer's hash while an
+    editor lends one; ``None`` when it cannot be read."""
+    lent = lent_buffer(path)
+    if lent is not None:
+        return (-1, hash(lent))
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def _defined_modules(path: Path) -> list[str]:
     """The modules a file defines, from its bytes (top-level and nested ``defmodule``
     lines by their written names; nested ones are also found under their full names
     once the file is parsed)."""
     try:
-        data = path.read_bytes()
+        data = read_source(path)
     except OSError:
         return []
     return [match.decode("ascii") for match in _DEFMODULE.findall(data)]

@@ -38,7 +38,7 @@ from session_lint.flow.portable import (
 from session_lint.flow.summaries import Summaries
 from session_lint.parsing import TooDeep, TooLarge, parse_module
 from session_lint.project.cache import SummaryCache
-from session_lint.project.index import Definition, ProjectIndex, file_digest
+from session_lint.project.index import Definition, ProjectIndex
 from session_lint.project.layout import (
     DEFAULT_SRC,
     Project,
@@ -47,6 +47,7 @@ from session_lint.project.layout import (
     in_marked_project,
     module_name,
 )
+from session_lint.project.sources import file_digest, read_source
 from session_lint.shapes import sink_names
 
 
@@ -243,7 +244,7 @@ class ProjectSummaries:
         self.computed += 1
         name = module_name(file)
         try:
-            module = parse_module(file.read_bytes())
+            module = parse_module(read_source(file))
         except (OSError, TooDeep, TooLarge, cst.ParserSyntaxError, SyntaxError, ValueError):
             return ModuleSummary(name)
         except RecursionError:

@@ -14,6 +14,7 @@ from pathlib import Path
 from session_lint.api import check_source
 from session_lint.config import Config
 from session_lint.files import ELIXIR_SUFFIXES, SOURCE_SUFFIXES
+from session_lint.project.sources import real_path, recording_reads
 from session_lint.settings import Settings
 from session_lint.stdin import named_config
 from session_lint.types import Diagnostic
@@ -52,6 +53,8 @@ class BufferCheck:
     config: Config | None  # None: the file is excluded, so it has no findings
     diagnostics: list[Diagnostic]
     internal_error: str | None = None  # a traceback of a bug in session-lint
+    # the other files the check read (real paths): a change to one changes this result
+    reads: frozenset[str] = frozenset()
 
 
 def check_buffer(text: str, target: Target, settings: Settings) -> BufferCheck:
@@ -61,8 +64,12 @@ def check_buffer(text: str, target: Target, settings: Settings) -> BufferCheck:
     named = named_config(settings, target.path)
     if named.excluded:
         return BufferCheck(path, None, [])
-    result = check_source(text, path, named.config)
-    return BufferCheck(path, named.config, result.diagnostics, result.internal_error)
+    with recording_reads() as reads:
+        result = check_source(text, path, named.config)
+    reads.discard(real_path(target.path))
+    return BufferCheck(
+        path, named.config, result.diagnostics, result.internal_error, frozenset(reads)
+    )
 
 
 def fix_buffer(text: str, check: BufferCheck, *, unsafe: bool) -> tuple[str, str | None]:

@@ -4,6 +4,11 @@ Buffers are checked in one worker thread (the engine's caches are per process, n
 thread, and the project's summaries stay warm between keystrokes); the event loop only
 debounces, converts and publishes. A result is published only for the version it was
 computed from, so nothing stale reaches the editor.
+
+Open buffers are lent to the project-wide analysis (``project.sources``), in that same
+thread and in the order the editor sent them: a module is checked against the builders
+of other open buffers as typed, saved or not, and when a buffer changes or closes, the
+buffers whose last check read it are checked again.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from session_lint.lsp.diagnostics import all_to_lsp
 from session_lint.lsp.positions import Lines
 from session_lint.lsp.scheduler import Debouncer
 from session_lint.lsp.state import forget_disk_state, is_configuration, watchers
+from session_lint.project.sources import lend_buffer, real_path, return_buffer
 from session_lint.settings import Settings
 
 DEFAULT_DEBOUNCE = 0.15  # seconds of quiet after a keystroke before a buffer is checked
@@ -91,6 +97,22 @@ class SessionLintServer(LanguageServer):
         for uri in list(self.workspace.text_documents):
             if uri != but:
                 self.schedule(uri, delay)
+
+    def lend(self, uri: str) -> None:
+        """The buffer's text is what other files' checks read of its file from now on (or,
+        once it is closed, the disk's again); the buffers that read it are checked again."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path is None:
+            return  # untitled: no other file can import it
+        document = self.workspace.text_documents.get(uri)
+        if document is None:  # closed
+            self.engine.submit(return_buffer, path)
+        elif self.target(uri) is not None:
+            self.engine.submit(lend_buffer, path, document.source.encode("utf-8"))
+        read = real_path(path)
+        for other, (_version, check) in list(self.results.items()):
+            if other != uri and read in check.reads:
+                self.schedule(other, self.debounce)
 
     # -- checking ------------------------------------------------------------------------
 
@@ -302,10 +324,12 @@ def build_server() -> SessionLintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SessionLintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.lend(params.text_document.uri)
         ls.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: SessionLintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.lend(params.text_document.uri)
         ls.schedule(params.text_document.uri, ls.debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -322,13 +346,17 @@ def build_server() -> SessionLintServer:
     def did_close(ls: SessionLintServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.debouncer.cancel(uri)
+        ls.lend(uri)  # closed: the others read the disk again
         ls.results.pop(uri, None)
         ls.declines.pop(uri, None)
         ls.publish(uri, None, [])
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def watched(ls: SessionLintServer, params: types.DidChangeWatchedFilesParams) -> None:
-        if any(is_configuration(change.uri) for change in params.changes):
+        came_or_went = (types.FileChangeType.Created, types.FileChangeType.Deleted)
+        if any(is_configuration(c.uri) or c.type in came_or_went for c in params.changes):
+            # a file that decides configurations, or which modules exist (where an import
+            # or a Mix module is found), changed: everything is looked up again
             await ls.forget_disk_state()
         else:  # a module changed on disk: buffers importing from it are checked again
             ls.schedule_all(ls.debounce)

@@ -2,7 +2,7 @@
 
 The settings are read once per folder and the projects' layout (packages, roots, Mix
 projects) once per process, as for a CLI run; a long-lived server forgets them when a
-file that decides them changes. Module summaries need no forgetting: each entry holds the
+file that decides them changes, or a file comes or goes. Module summaries need no forgetting: each entry holds the
 content hashes of the files it was computed from and is recomputed when one differs.
 """
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from session_lint.project.exports import DEFINED, Exports, Imported, read_exports
 from session_lint.project.layout import Project
+from session_lint.project.sources import file_digest, is_source_file, read_source
 
 
 @dataclass(frozen=True)
@@ -25,27 +26,6 @@ class Definition:
     module: str
     file: Path
     name: str | None
-
-
-_DIGESTS: dict[Path, tuple[tuple[int, int, int], str]] = {}
-
-
-def file_digest(file: Path) -> str | None:
-    """A hash of ``file``'s bytes, re-read only when its size, mtime or inode change;
-    ``None`` when it cannot be read."""
-    try:
-        stat = file.stat()
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        known = _DIGESTS.get(file)
-        if known is not None and known[0] == signature:
-            return known[1]
-        import hashlib  # OpenSSL loads with it: only project mode pays
-
-        digest = hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return None
-    _DIGESTS[file] = (signature, digest)
-    return digest
 
 
 class ProjectIndex:
@@ -71,7 +51,7 @@ class ProjectIndex:
                 root / relative / "__init__.py",
                 root.joinpath(relative).with_suffix(".py"),
             ):
-                if candidate.is_file():
+                if is_source_file(candidate):
                     return candidate
         return None
 
@@ -84,7 +64,7 @@ class ProjectIndex:
         known = self._exports.get(file)
         if known is None or known[0] != digest:
             try:
-                source = file.read_bytes()
+                source = read_source(file)
             except OSError:
                 source = b""
             known = self._exports[file] = (digest, read_exports(file, source))
