@@ -91,6 +91,37 @@ class SinkShape:
         )
 
 
+class SinkTable:
+    """The sink entries of a configuration, for either front end: a configured call
+    target (matched on the call's qualified name) wins over a method of that name."""
+
+    def __init__(self, shapes: tuple[SinkShape, ...]) -> None:
+        from session_lint.core.matching import NameMatcher
+
+        self.methods: dict[str, SinkShape] = {}
+        for shape in shapes:
+            if not shape.call:
+                self.methods.setdefault(shape.name, shape)
+        self.calls = tuple((shape, NameMatcher((shape.name,))) for shape in shapes if shape.call)
+        self.method_names = frozenset(self.methods)
+        self.last_names = frozenset(shape.last_name for shape in shapes)
+
+    def call_shape(self, qualified: str | None) -> SinkShape | None:
+        """The call target ``qualified`` (``pkg.client.post``) is, if any."""
+        for shape, matcher in self.calls:
+            if matcher.matches(qualified):
+                return shape
+        return None
+
+    def shape_for(self, qualified: str | None, method: str | None) -> SinkShape | None:
+        """The entry a call is: its target's qualified name, else the method it calls on
+        a receiver (``method`` is ``None`` for a call that is not on a receiver)."""
+        found = self.call_shape(qualified) if self.calls else None
+        if found is None and method is not None:
+            found = self.methods.get(method)
+        return found
+
+
 def legacy_shape(name: str) -> SinkShape:
     """A ``sinks`` entry: a method of any receiver (a dotted name matches on its last part)."""
     return SinkShape(name.rsplit(".", 1)[-1])

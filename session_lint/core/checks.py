@@ -6,7 +6,7 @@ arguments, and hands both slots here with the site it reports at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from session_lint.core.values import (
     OVERRIDE_MARK,
@@ -67,6 +67,12 @@ class Finding:
     node: Node
     message: str
     site: DispatchSite | None = None
+
+
+def naming_the_key(finding: Finding, key: str) -> Finding:
+    """With several key families (``contract`` tables), a finding says which key it is
+    about: `` `correlation_id`: ...``."""
+    return replace(finding, message=f"`{key}`: {finding.message}")
 
 
 @dataclass

@@ -22,3 +22,17 @@ class NameMatcher:
             return True
         stripped = qualified.lstrip(".")
         return any(stripped == name or stripped.endswith("." + name) for name in self.dotted)
+
+
+class SessionKeys:
+    """The key that carries the session: the configured key, or a configured header name
+    (compared case-insensitively, as HTTP and gRPC metadata compare them)."""
+
+    def __init__(self, key: str, headers: tuple[str, ...]) -> None:
+        self.key = key
+        self.headers = frozenset(name.lower() for name in headers)
+
+    def matches(self, key: str | None) -> bool:
+        if key is None:
+            return False
+        return key == self.key or (bool(self.headers) and key.lower() in self.headers)

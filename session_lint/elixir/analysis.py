@@ -5,7 +5,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from session_lint.config import Config
-from session_lint.core.checks import Finding, Reporter
+from session_lint.core.checks import Finding, Reporter, naming_the_key
 from session_lint.core.values import Mapping, Session, Via
 from session_lint.elixir.context import ModuleContext
 from session_lint.elixir.evaluator import Evaluator
@@ -47,6 +47,22 @@ def check_elixir(
 
 def analyse_elixir(
     modules: list[ModuleInfo], config: Config, project: ElixirProject | None = None
+) -> list[Finding]:
+    """Every finding of the file's modules, for the session and for each ``contract``
+    (whose findings then name their key, as in Python)."""
+    families = config.contracts()
+    findings = _family_findings(modules, config, project)
+    if len(families) == 1:
+        return findings
+    named = [naming_the_key(f, config.session_key) for f in findings]
+    for family in families[1:]:
+        found = _family_findings(modules, family, project)
+        named += [naming_the_key(f, family.session_key) for f in found]
+    return named
+
+
+def _family_findings(
+    modules: list[ModuleInfo], config: Config, project: ElixirProject | None
 ) -> list[Finding]:
     enabled = enabled_codes(config)
     names = ElixirNames(config)

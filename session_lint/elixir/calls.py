@@ -24,6 +24,7 @@ from session_lint.core.values import (
     RefParameter,
     Session,
     Slot,
+    SlotValue,
     Value,
     Via,
 )
@@ -35,13 +36,16 @@ from session_lint.elixir.syntax import (
     children,
     flat_text,
     identifiers,
+    keyword_pairs,
     operator,
     text,
 )
+from session_lint.shapes import LAST, Place, SinkShape
 
 MAX_CALL_DEPTH = 8  # same-module calls followed inside one another
 _MAP_MODULES = frozenset({"Map", "Keyword"})
 _BRANCHING = frozenset({"case", "cond", "if", "unless", "with", "try", "receive"})
+_ENV_READS = frozenset({"System.get_env", "System.fetch_env!"})
 
 
 class CallEvaluator(EvaluatorBase):
@@ -59,9 +63,14 @@ class CallEvaluator(EvaluatorBase):
             self.block(own, [dict(state)])
             for other in extra:
                 self.block(children(other), [dict(state)])
-        if parts.receiver is not None and parts.name in self.names.sinks:
+        shape = (
+            self.names.sink_shape(parts.receiver, parts.name, self.ctx.module)
+            if parts.name in self.names.sinks
+            else None
+        )
+        if shape is not None:
             if self.check:
-                self._check_dispatch(node, arg_nodes, alternatives, state)
+                self._check_dispatch(node, shape, arg_nodes, alternatives, state)
             return [TOP]
         values = [join(alts) for alts in alternatives]
         return [self._known_call(node, parts.receiver, parts.name, arg_nodes, values, state)]
@@ -84,6 +93,8 @@ class CallEvaluator(EvaluatorBase):
             return Session(Origin.RESOLVED, passed, node, missing=self._missing(args, state))
         if names.ambient.matches(qualified):
             return Session(Origin.AMBIENT, f"{name}()", node)
+        if self._reads_ambient_env(qualified, args):
+            return Session(Origin.AMBIENT, flat_text(node), node)
         if names.routing_helpers.matches(qualified):
             if len(values) >= 2:
                 return Mapping(self.session_of(values[1], args[1]))
@@ -97,6 +108,15 @@ class CallEvaluator(EvaluatorBase):
         if receiver is not None and receiver.type == "alias":
             return self._other_module_call(receiver, name, qualified, node, values)
         return TOP
+
+    def _reads_ambient_env(self, qualified: str, args: list[Node]) -> bool:
+        """``System.get_env("NAME")`` (or ``fetch_env!``) of a configured ``ambient-env``."""
+        return (
+            bool(self.names.ambient_env)
+            and qualified in _ENV_READS
+            and bool(args)
+            and self.key_of(args[0]) in self.names.ambient_env
+        )
 
     def _other_module_call(
         self, receiver: Node, name: str, qualified: str, node: Node, values: list[Value]
@@ -116,9 +136,8 @@ class CallEvaluator(EvaluatorBase):
         `Keyword.put_new/3`, `Keyword.get/2,3`, `Keyword.pop/3`, `Map.delete/2`."""
         key = self.key_of(args[1]) if len(args) >= 2 else None
         base = as_mapping(values[0]) if values else Mapping(Slot.UNKNOWN)
-        session_key = self.names.session_key
         if name in {"put", "put_new"} and len(values) >= 3:
-            if key != session_key:
+            if not self.names.is_session_key(key):
                 return Mapping(base.slot, base.override)
             if name == "put_new" and isinstance(base.slot, Session):
                 return Mapping(base.slot)
@@ -130,7 +149,7 @@ class CallEvaluator(EvaluatorBase):
         if name == "merge" and len(values) == 2:
             return Mapping(merged_slot(base.slot, as_mapping(values[1]).slot))
         if name == "delete" and len(values) == 2:
-            return Mapping(Slot.ABSENT) if key == session_key else Mapping(base.slot)
+            return Mapping(Slot.ABSENT) if self.names.is_session_key(key) else Mapping(base.slot)
         if name == "new" and not values:
             return Mapping(Slot.ABSENT)
         return TOP
@@ -184,18 +203,27 @@ class CallEvaluator(EvaluatorBase):
         return tuple(name for name in overrides + refs if name not in passed)
 
     def _check_dispatch(
-        self, node: Node, args: list[Node], alternatives: list[list[Value]], state: State
+        self,
+        node: Node,
+        shape: SinkShape,
+        args: list[Node],
+        alternatives: list[list[Value]],
+        state: State,
     ) -> None:
-        """The payload is the second argument, routing the last one from the third on."""
-        if len(args) < 3:
+        """The payload and the routing where ``shape`` puts them (today's: the second
+        argument, and the last one from the third on; a keyword place is a key of the
+        trailing keyword list, `call(request, metadata: md)`)."""
+        payload = self._argument_at(shape.payload, args, alternatives, state)
+        routing = self._argument_at(shape.routing, args, alternatives, state)
+        if payload is None or routing is None or payload[0] is routing[0]:
             return
-        payloads, routings = alternatives[1], alternatives[-1]
+        (payload_node, payloads), (routing_node, routings) = payload, routing
         overrides, refs = _sources(state)
         reporter = self.ctx.reporter
         site = DispatchSite(
             node,
-            args[1],
-            args[-1],
+            payload_node,
+            routing_node,
             overrides,
             refs,
             None,
@@ -208,8 +236,26 @@ class CallEvaluator(EvaluatorBase):
             "overrides": ", ".join(overrides + refs),
             "key": self.names.session_key,
         }
-        for payload, routing in list(product(payloads, routings))[:MAX_PATHS]:
-            check_sessions(reporter, slot_of(payload), slot_of(routing), site, details)
+        for payload_value, routing_value in list(product(payloads, routings))[:MAX_PATHS]:
+            if shape.routing_is_session:  # `execute_in_session(sid, ...)`: the session itself
+                routing_slot: SlotValue = self.session_of(routing_value, routing_node)
+            else:
+                routing_slot = slot_of(routing_value)
+            check_sessions(reporter, slot_of(payload_value), routing_slot, site, details)
+
+    def _argument_at(
+        self, place: Place, args: list[Node], alternatives: list[list[Value]], state: State
+    ) -> tuple[Node, list[Value]] | None:
+        """The argument at ``place`` and its values, or ``None`` when the call has none."""
+        if place.keyword is not None and args and args[-1].type == "keywords":
+            for key, value in keyword_pairs(args[-1]):
+                if self.key_of(key) == place.keyword:
+                    return value, self.eval(value, state)
+        if place.index == LAST:
+            return (args[-1], alternatives[-1]) if len(args) >= 3 else None
+        if place.index is not None and place.index < len(args):
+            return args[place.index], alternatives[place.index]
+        return None
 
 
 def _anchored(value: Value, node: Node) -> Value:

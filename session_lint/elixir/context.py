@@ -103,7 +103,7 @@ class EvaluatorBase:
     def read(self, base: Value, key: str | None, node: Node) -> Value:
         if key == self.names.runtime_key:
             return Mapping(Slot.MAYBE, override="")  # the caller's `__runtime__` options
-        if key != self.names.session_key:
+        if not self.names.is_session_key(key):
             return TOP
         if isinstance(base, Mapping) and isinstance(base.slot, Session):
             slot = base.slot

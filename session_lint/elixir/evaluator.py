@@ -244,7 +244,7 @@ class Evaluator(CallEvaluator):
         slot: SlotValue = Slot.ABSENT
         for key, value_node in pairs:
             value = join(self.eval(value_node, state))
-            if self.key_of(key) == self.names.session_key:
+            if self.names.is_session_key(self.key_of(key)):
                 slot = self.session_of(value, value_node)
         return slot
 
@@ -268,7 +268,7 @@ class Evaluator(CallEvaluator):
         slot = self._entries(pairs, state)
         if base is None:
             return Mapping(slot)
-        touched = any(self.key_of(key) == self.names.session_key for key, _ in pairs)
+        touched = any(self.names.is_session_key(self.key_of(key)) for key, _ in pairs)
         return Mapping(slot if touched else base.slot, base.override)
 
     def _pairs(self, items: list[Node]) -> list[tuple[Node, Node]]:
@@ -288,6 +288,10 @@ class Evaluator(CallEvaluator):
 
     def _list(self, node: Node, state: State) -> Value:
         items = children(node)
+        if items and all(item.type == "tuple" and len(children(item)) == 2 for item in items):
+            # `[{"x-session-id", sid}]`: headers or metadata as (key, value) pairs
+            pairs = [(children(item)[0], children(item)[1]) for item in items]
+            return Mapping(self._entries(pairs, state))
         keywords = [item for item in items if item.type == "keywords"]
         for item in items:
             if item.type != "keywords":

@@ -1,6 +1,7 @@
 """What the configuration names, as Elixir spells it: the same keys as for Python
-(``ambient``, ``resolver``, ``sinks``, ...); a dotted name matches the call's module
-through the file's ``alias`` lines (``alias SnakeBridge.SessionContext`` then
+(``ambient``, ``resolver``, ``sinks``, ``sink`` tables, ``session-headers``,
+``ambient-env``, ...); a dotted name matches the call's module through the file's
+``alias`` lines (``alias SnakeBridge.SessionContext`` then
 ``SessionContext.current_session_id()``)."""
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from session_lint.config import Config
-from session_lint.core.matching import NameMatcher
+from session_lint.core.matching import NameMatcher, SessionKeys
 from session_lint.elixir.index import ModuleInfo
 from session_lint.elixir.syntax import flat_text
+from session_lint.shapes import SinkShape, SinkTable
 
 
 class ElixirNames:
@@ -19,12 +21,26 @@ class ElixirNames:
         self.resolver = NameMatcher((config.resolver,))
         self.resolver_name = config.resolver.rsplit(".", 1)[-1]
         self.routing_helpers = NameMatcher(config.routing_helpers)
-        self.sinks = frozenset(sink.rsplit(".", 1)[-1] for sink in config.sinks)
+        self.sink_table = SinkTable(config.sink_shapes())
+        # the function names a dispatching clause calls: every entry's, by its last part
+        self.sinks = self.sink_table.last_names
         self.session_key = config.session_key
+        self._session_keys = SessionKeys(config.session_key, config.session_headers)
+        self.ambient_env = frozenset(config.ambient_env)
         self.runtime_key = config.runtime_key
         self.override_names = frozenset(config.override_names)
         self.ref_names = frozenset(config.ref_names)
         self.ref_types = frozenset(name.rsplit(".", 1)[-1] for name in config.ref_types)
+
+    def is_session_key(self, key: str | None) -> bool:
+        """The session key, or a configured header name (``core.matching.SessionKeys``)."""
+        return self._session_keys.matches(key)
+
+    def sink_shape(self, receiver: Node | None, name: str, module: ModuleInfo) -> SinkShape | None:
+        """The sink entry a call is: a configured call target (through the file's
+        aliases; a local call by its module), else a method called on a receiver."""
+        qualified = self.qualify(receiver, name, module) if self.sink_table.calls else None
+        return self.sink_table.shape_for(qualified, name if receiver is not None else None)
 
     @staticmethod
     def qualify(receiver: Node | None, name: str, module: ModuleInfo) -> str:

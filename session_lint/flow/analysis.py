@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from session_lint.config import Config
-from session_lint.core.checks import Finding
+from session_lint.core.checks import Finding, naming_the_key
 from session_lint.core.values import Mapping, Session, Via
 from session_lint.flow.index import FunctionInfo, ModuleIndex, build_index
 from session_lint.flow.interpreter import Interpreter, ModuleContext
@@ -77,10 +77,10 @@ def _family_findings(
 
 def _naming_the_key(finding: Finding, key: str, no_fix: str | None) -> Finding:
     """With several contracts, a finding says which key it is about."""
-    message = f"`{key}`: {finding.message}"
+    named = naming_the_key(finding, key)
     if no_fix is None:
-        return replace(finding, message=message)
-    return replace(finding, message=f"{message} (no automatic fix: {no_fix})", site=None)
+        return named
+    return replace(named, message=f"{named.message} (no automatic fix: {no_fix})", site=None)
 
 
 def _visit_definitions(ctx: ModuleContext, body: Sequence[cst.BaseStatement]) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import libcst as cst
 
 from session_lint.config import Config
-from session_lint.core.matching import NameMatcher
-from session_lint.shapes import SinkShape
+from session_lint.core.matching import NameMatcher, SessionKeys
+from session_lint.shapes import SinkShape, SinkTable
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -98,18 +98,11 @@ class Names:
         self.resolver_name = config.resolver.rsplit(".", 1)[-1]
         self.resolver_path = config.resolver  # as configured, maybe `pkg.mod.fn`
         self.routing_helpers = NameMatcher(config.routing_helpers)
-        shapes = config.sink_shapes()
-        self.method_sinks: dict[str, SinkShape] = {}
-        for shape in shapes:
-            if not shape.call:
-                self.method_sinks.setdefault(shape.name, shape)
-        self.call_sinks = tuple(
-            (shape, NameMatcher((shape.name,))) for shape in shapes if shape.call
-        )
-        self.sinks = frozenset(self.method_sinks)
-        self.call_sink_names = frozenset(shape.last_name for shape, _ in self.call_sinks)
+        self.sink_table = SinkTable(config.sink_shapes())
+        self.sinks = self.sink_table.method_names
+        self.call_sinks = self.sink_table.calls
         self.session_key = config.session_key
-        self.session_headers = frozenset(name.lower() for name in config.session_headers)
+        self._session_keys = SessionKeys(config.session_key, config.session_headers)
         self.runtime_key = config.runtime_key
         self.override_names = frozenset(config.override_names)
         self.ref_names = frozenset(config.ref_names)
@@ -122,32 +115,23 @@ class Names:
         self.ambient_env = frozenset(config.ambient_env)
 
     def is_session_key(self, key: str | None) -> bool:
-        """The session key, or a configured header name (compared case-insensitively, as
-        HTTP and gRPC metadata compare them)."""
-        if key is None:
-            return False
-        return key == self.session_key or (
-            bool(self.session_headers) and key.lower() in self.session_headers
-        )
+        """The session key, or a configured header name (``core.matching.SessionKeys``)."""
+        return self._session_keys.matches(key)
 
     def sink_shape(self, node: cst.Call) -> SinkShape | None:
         """The sink entry ``node`` calls: a configured call target, else a method."""
         func = node.func
-        if self.call_sinks:
-            qualified = self.table.qualify(func)
-            for shape, matcher in self.call_sinks:
-                if matcher.matches(qualified):
-                    return shape
-        if isinstance(func, cst.Attribute):
-            return self.method_sinks.get(func.attr.value)
-        return None
+        qualified = self.table.qualify(func) if self.call_sinks else None
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        return self.sink_table.shape_for(qualified, method)
 
     def names_a_sink(self, node: cst.BaseExpression) -> bool:
         """Does ``node`` (not called) stand for a sink: `send = client.execute`?"""
         if isinstance(node, cst.Attribute) and node.attr.value in self.sinks:
             return True
-        qualified = self.table.qualify(node) if self.call_sinks else None
-        return any(matcher.matches(qualified) for _, matcher in self.call_sinks)
+        if not self.call_sinks:
+            return False
+        return self.sink_table.call_shape(self.table.qualify(node)) is not None
 
     def is_sink_call(self, node: cst.Call) -> bool:
         return self.sink_shape(node) is not None

@@ -2,8 +2,9 @@
 
 The settings are read once per folder and the projects' layout (packages, roots, Mix
 projects) once per process, as for a CLI run; a long-lived server forgets them when a
-file that decides them changes, or a file comes or goes. Module summaries need no forgetting: each entry holds the
-content hashes of the files it was computed from and is recomputed when one differs.
+file that decides them changes, or a file comes or goes. Module summaries need no
+forgetting: each entry holds the content hashes of the files it was computed from and is
+recomputed when one differs.
 """
 
 from __future__ import annotations
