@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import keyword
 import re
 import tomllib
 from collections.abc import Mapping
@@ -13,7 +12,14 @@ from pathlib import Path
 from typing import cast
 
 from session_lint.project.layout import DEFAULT_SRC
-from session_lint.shapes import CONTRACT_KEYS, Contract, SinkShape, legacy_shape, parse_sinks
+from session_lint.shapes import (
+    CONTRACT_KEYS,
+    Contract,
+    SinkShape,
+    is_dotted_name,
+    legacy_shape,
+    parse_sinks,
+)
 
 DEFAULT_AMBIENT = ("current_session_id",)
 DEFAULT_RESOLVER = "resolve_session_id"
@@ -177,6 +183,9 @@ _NAME_KEYS = (
     "ref-types",
     "routing-helpers",
 )
+# names only ever matched against calls, never written into a fix: an Elixir function
+# name (`execute!`, `current_session_id!`) is one too
+_CALLED_NAME_KEYS = ("ambient", "sinks", "routing-helpers")
 _AMBIENT_FORMS = ("ambient-attributes", "ambient-context-vars", "ambient-env")
 _DICT_KEY_KEYS = ("session-key", "runtime-key", "session-headers", "ambient-env")
 
@@ -223,9 +232,11 @@ def validated_values(
             )
     _check_codes(values, source, flags)
     for key in _NAME_KEYS:
+        called = key in _CALLED_NAME_KEYS
         for name in _values(table, key):
-            if not _is_dotted_name(name.strip()):
-                raise ConfigError(f"{source}: `{key}` has {name!r}, not a (dotted) Python name")
+            if not is_dotted_name(name.strip(), called=called):
+                kind = "Python or Elixir" if called else "Python"
+                raise ConfigError(f"{source}: `{key}` has {name!r}, not a (dotted) {kind} name")
     for key in _DICT_KEY_KEYS:
         for text in _values(table, key):
             if not text.isprintable() or any(c in text for c in "\"'\\"):
@@ -362,10 +373,6 @@ def _per_file_ignores(value: object, source: str) -> tuple[tuple[str, tuple[str,
 def _values(table: Mapping[str, object], key: str) -> list[str]:
     value = table.get(key)
     return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
-
-
-def _is_dotted_name(name: str) -> bool:
-    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))
 
 
 def _string_list(key: str, value: object, source: str) -> tuple[str, ...]:

@@ -127,8 +127,13 @@ def legacy_shape(name: str) -> SinkShape:
     return SinkShape(name.rsplit(".", 1)[-1])
 
 
-def _is_dotted(name: str) -> bool:
-    return all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split("."))
+def is_dotted_name(name: str, *, called: bool = False) -> bool:
+    """A (dotted) Python name. A ``called`` name (a sink, a getter) may also end in an
+    Elixir function name, whose last character may be ``!`` or ``?`` (``execute!``)."""
+    parts = name.split(".")
+    if called and parts[-1][-1:] in ("!", "?"):
+        parts[-1] = parts[-1][:-1]
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in parts)
 
 
 def _place(key: str, value: object) -> Place:
@@ -157,7 +162,7 @@ def _place(key: str, value: object) -> Place:
 def parse_sink(table: object) -> SinkShape:
     """One ``[[tool.session-lint.sink]]`` table (or a ``SinkShape`` built in code)."""
     if isinstance(table, SinkShape):  # built in code: its places may be today's rule
-        if not _is_dotted(table.name) or (not table.call and "." in table.name):
+        if not is_dotted_name(table.name, called=True) or (not table.call and "." in table.name):
             raise ShapeError(f"bad name {table.name!r}")
         return table
     if not isinstance(table, Mapping):
@@ -170,8 +175,8 @@ def parse_sink(table: object) -> SinkShape:
         raise ShapeError("needs exactly one of `method` (any receiver) or `call` (a call target)")
     target = targets[0]
     name = table[target]
-    if not isinstance(name, str) or not _is_dotted(name.strip()):
-        raise ShapeError(f"`{target}` must be a (dotted) Python name, got {name!r}")
+    if not isinstance(name, str) or not is_dotted_name(name.strip(), called=True):
+        raise ShapeError(f"`{target}` must be a (dotted) Python or Elixir name, got {name!r}")
     name = name.strip()
     if target == "method" and "." in name:
         raise ShapeError(f"`method` is a method name, without dots, got {name!r} (use `call`)")

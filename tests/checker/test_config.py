@@ -71,7 +71,9 @@ def test_exclude_is_relative_to_the_config_file(tmp_path: Path) -> None:
         # names are written into fixed code: each must be a (dotted) Python name
         ('resolver = "class"', "`resolver` has 'class', not a (dotted) Python name"),
         ('resolver = "pick(1)"', "`resolver` has 'pick(1)', not a (dotted) Python name"),
-        ('sinks = ["bus.send."]', "`sinks` has 'bus.send.', not a (dotted) Python name"),
+        ('sinks = ["bus.send."]', "`sinks` has 'bus.send.', not a (dotted) Python or Elixir name"),
+        ('resolver = "resolve!"', "`resolver` has 'resolve!', not a (dotted) Python name"),
+        ('ambient = ["get!.x"]', "`ambient` has 'get!.x', not a (dotted) Python or Elixir name"),
         ('ref-types = ["Ref[int]"]', "`ref-types` has 'Ref[int]', not a (dotted) Python name"),
         # dict keys are written inside a string literal
         ("session-key = 'a\"b'", "`session-key` must be printable, without quotes or backslashes"),

@@ -241,3 +241,26 @@ def test_the_readme_snakepit_configuration_is_honoured(tmp_path: Path) -> None:
     configured = session_lint("--format", "json", "pool.ex", cwd=tmp_path)
     found = [(d["line"], d["code"]) for d in json.loads(configured.stdout)]
     assert found == [(5, "SES001")]
+
+
+def test_elixir_function_names_ending_in_a_bang_can_be_configured(tmp_path: Path) -> None:
+    bang = """\
+defmodule Bridge.Bang do
+  def call(client, tool, runtime_opts) do
+    session_id = resolve_session_id(runtime_opts)
+    payload = %{"tool" => tool, "session_id" => Ctx.current_session_id!()}
+    client.execute!(tool, payload, session_id: session_id)
+  end
+end
+"""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.session-lint]\nsinks = ["execute!"]\nambient = ["Ctx.current_session_id!"]\n'
+    )
+    (tmp_path / "bang.ex").write_text(bang)
+    result = session_lint("--format", "json", "bang.ex", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [(d["line"], d["code"]) for d in json.loads(result.stdout)] == [(4, "SES001")]
+    # without the bang, neither the sink nor the getter is the configured one
+    plain = bang.replace("current_session_id!", "current_session_id").replace("execute!", "execute")
+    (tmp_path / "bang.ex").write_text(plain)
+    assert session_lint("bang.ex", cwd=tmp_path).returncode == 0
