@@ -28,6 +28,7 @@ from pygls.workspace import TextDocument
 from session_lint import __version__
 from session_lint.api import internal_error
 from session_lint.config import ConfigError
+from session_lint.files import ELIXIR_SUFFIXES
 from session_lint.lsp.actions import (
     FIX_ALL_KIND,
     KINDS,
@@ -45,7 +46,7 @@ from session_lint.lsp.diagnostics import all_to_lsp
 from session_lint.lsp.positions import Lines
 from session_lint.lsp.scheduler import Debouncer
 from session_lint.lsp.state import forget_disk_state, is_configuration, watchers
-from session_lint.project.sources import lend_buffer, real_path, return_buffer
+from session_lint.project.sources import as_file_bytes, lend_buffer, real_path, return_buffer
 from session_lint.settings import Settings
 
 DEFAULT_DEBOUNCE = 0.15  # seconds of quiet after a keystroke before a buffer is checked
@@ -108,7 +109,9 @@ class SessionLintServer(LanguageServer):
         if document is None:  # closed
             self.engine.submit(return_buffer, path)
         elif self.target(uri) is not None:
-            self.engine.submit(lend_buffer, path, document.source.encode("utf-8"))
+            python = not path.endswith(ELIXIR_SUFFIXES)
+            text = as_file_bytes(document.source, python=python)
+            self.engine.submit(lend_buffer, path, text)
         read = real_path(path)
         for other, (_version, check) in list(self.results.items()):
             if other != uri and read in check.reads:

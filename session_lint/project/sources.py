@@ -30,6 +30,22 @@ def lend_buffer(path: Path | str, text: bytes) -> None:
     _BUFFERS[_key(path)] = text
 
 
+def as_file_bytes(text: str, *, python: bool) -> bytes:
+    """An editor's text as its file would hold it: a Python module in the codec its
+    coding cookie declares (PEP 263), as the parser will decode it; UTF-8 otherwise."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if not python or "coding" not in "".join(text.split("\n", 2)[:2]):
+        return encoded
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(encoded).readline)
+        return text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeError):
+        return encoded  # an unknown codec, or text it cannot hold: the parser will say
+
+
 def return_buffer(path: Path | str) -> None:
     """Read ``path`` from the disk again (the editor closed it)."""
     _BUFFERS.pop(_key(path), None)

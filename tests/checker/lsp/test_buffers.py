@@ -125,3 +125,27 @@ def test_elixir_modules_are_read_from_open_buffers_and_found_when_created(
         assert await editor.codes(runtime, 1, after=mark) == with_builder
 
     drive(root, scenario)
+
+
+def test_a_buffer_is_lent_in_the_codec_its_coding_cookie_declares(tmp_path: Path) -> None:
+    # a session key only a latin-1 module spells: read as UTF-8 bytes it would not match
+    root = _python_project(tmp_path)
+    (root / "pyproject.toml").write_text('[tool.session-lint]\nsession-key = "séssion_id"\n')
+    builder = "# -*- coding: latin-1 -*-\n" + PAYLOADS.replace('"session_id"', '"séssion_id"')
+    calls = CALLS.replace('"session_id"', '"séssion_id"')
+    (root / "app" / "payloads.py").write_bytes(builder.encode("latin-1"))
+    ambient = _cli_codes(root, "app/calls.py", calls, tmp_path / "a")
+    assert "SES002" in ambient
+    clean = "# -*- coding: latin-1 -*-\n" + CLEAN_PAYLOADS
+    (root / "app" / "payloads.py").write_bytes(clean.encode("latin-1"))
+
+    async def scenario(editor: Editor) -> None:
+        uri = editor.open("app/calls.py", calls)
+        assert "SES002" not in await editor.codes(uri, 1)
+        payloads = editor.open("app/payloads.py", clean)
+        await editor.diagnostics(payloads, 1)
+        mark = editor.mark(uri)
+        editor.replace_all(payloads, builder)
+        assert await editor.codes(uri, 1, after=mark) == ambient
+
+    drive(root, scenario)
