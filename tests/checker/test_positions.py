@@ -41,12 +41,22 @@ def _nodes(module: cst.Module) -> list[cst.CSTNode]:
     return found
 
 
+def _inner(nodes: list[cst.CSTNode]) -> list[cst.CSTNode]:
+    """What reports mostly ask for, deep in blocks: calls and simple statement lines, whose
+    compound statements around them are then not generated whole."""
+    return [n for n in nodes if isinstance(n, cst.Call | cst.SimpleStatementLine)]
+
+
 def assert_same_as_whole(source: str | bytes) -> Positions:
     module = cst.parse_module(source)
     text = source.decode(module.encoding) if isinstance(source, bytes) else source
     whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    positions = Positions(module, ast.parse(source), text)
     nodes = _nodes(module)
+    # the statements inside blocks first, each generated alone, then everything
+    positions = Positions(module, ast.parse(source), text)
+    inner = _inner(nodes)
+    positions.cover(inner)
+    assert [positions[n] for n in inner] == [whole[n] for n in inner]
     positions.cover(nodes)
     assert [positions[n] for n in nodes] == [whole[n] for n in nodes]
     return positions
@@ -79,6 +89,47 @@ def test_only_the_statements_asked_for_are_generated() -> None:
     assert positions[call].start.line == source.count("\n")
     assert not positions.whole
     assert positions.generated == 1
+
+
+NESTED = (
+    "class Bridge:\n"
+    "    @property\n"
+    "    def client(self):\n"
+    "        return self._client\n"
+    "\n"
+    "    def call(self, payload, opts):\n"
+    "        if opts:\n"
+    "            x = 1\n"
+    "        elif payload:\n"
+    "            try:\n"
+    "                y = (\n"
+    "                    2\n"
+    "                )\n"
+    "            except (KeyError, ValueError) as error:\n"
+    "                raise\n"
+    "            else:\n"
+    "                for item in opts:\n"
+    "                    pass\n"
+    "                else:\n"
+    "                    # the dispatch\n"
+    "                    return self.client.execute('f', payload, opts)\n"
+    "        return None\n"
+)
+
+
+def test_a_statement_deep_in_blocks_is_generated_alone() -> None:
+    module = cst.parse_module(NESTED)
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = Positions(module, ast.parse(NESTED), NESTED)
+    call = next(n for n in _nodes(module) if isinstance(n, cst.Call))
+    assert positions[call] == whole[call]
+    assert positions[call].start.line == 21
+    assert not positions.whole
+    assert positions.generated == 1  # the `return` line, not the class around it
+    # a node of a header (the `except` clause) generates its whole compound statement
+    handler = next(n for n in _nodes(module) if isinstance(n, cst.ExceptHandler))
+    assert positions[handler] == whole[handler]
+    assert not positions.whole
 
 
 @pytest.mark.parametrize(
