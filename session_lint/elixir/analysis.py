@@ -29,11 +29,12 @@ def check_elixir(
         parsed = parse_elixir(source)
     except Unparsable as error:
         return [UnparsableFile.at(path, error.reason, error.line, error.column)], 0
-    modules = build_index(parsed.tree.root_node, ElixirNames(config).sinks)
+    names = ElixirNames(config)
+    modules = build_index(parsed.tree.root_node, names.sinks, names.bare_sinks)
     dispatches = sum(module.dispatch_count for module in modules)
     project = None
     if config.project and names_a_file(path):
-        project = project_for(path, ElixirNames(config).sinks)
+        project = project_for(path, names.sinks)
     try:
         findings = analyse_elixir(modules, config, project)
     except RecursionError:

@@ -87,15 +87,16 @@ class CallEvaluator(EvaluatorBase):
         if name is None:
             return TOP
         names = self.names
-        qualified = names.qualify(receiver, name, self.ctx.module)
-        if names.resolver.matches(qualified):
+        candidates = names.qualified_names(receiver, name, self.ctx.module)
+        qualified = candidates[0]
+        if names.matches(names.resolver, candidates):
             passed = ", ".join(flat_text(arg) for arg in args)
             return Session(Origin.RESOLVED, passed, node, missing=self._missing(args, state))
-        if names.ambient.matches(qualified):
+        if names.matches(names.ambient, candidates):
             return Session(Origin.AMBIENT, f"{name}()", node)
         if self._reads_ambient_env(qualified, args):
             return Session(Origin.AMBIENT, flat_text(node), node)
-        if names.routing_helpers.matches(qualified):
+        if names.matches(names.routing_helpers, candidates):
             if len(values) >= 2:
                 return Mapping(self.session_of(values[1], args[1]))
             return Mapping(Slot.UNKNOWN)
@@ -106,7 +107,14 @@ class CallEvaluator(EvaluatorBase):
         if clauses:
             return self._same_module_call(name, node, clauses, values)
         if receiver is not None and receiver.type == "alias":
-            return self._other_module_call(receiver, name, qualified, node, values)
+            found = self._other_module_call(
+                f"{flat_text(receiver)}.{name}", qualified, node, values
+            )
+            return TOP if found is None else found
+        for imported in candidates[1:]:  # `import Bridge.Payload` then `call_payload(...)`
+            found = self._other_module_call(name, imported, node, values)
+            if found is not None:
+                return found
         return TOP
 
     def _reads_ambient_env(self, qualified: str, args: list[Node]) -> bool:
@@ -119,16 +127,17 @@ class CallEvaluator(EvaluatorBase):
         )
 
     def _other_module_call(
-        self, receiver: Node, name: str, qualified: str, node: Node, values: list[Value]
-    ) -> Value:
+        self, written: str, qualified: str, node: Node, values: list[Value]
+    ) -> Value | None:
         """A function of another module of the project, evaluated in its own module and
-        reported at this call under the name it is written with (``Payload.base_payload``)."""
-        other = self.ctx.other(qualified.rsplit(".", 1)[0])
+        reported at this call under the name it is written with (``Payload.base_payload``);
+        ``None`` when the project has no such function."""
+        module, _, name = qualified.rpartition(".")
+        other = self.ctx.other(module)
         clauses = other.module.clauses.get(name) if other is not None else None
         if other is None or not clauses:
-            return TOP
+            return None
         inner = type(self)(other, check=False, depth=self.depth)
-        written = f"{flat_text(receiver)}.{name}"
         return _anchored(inner._same_module_call(written, node, clauses, values), node)
 
     def _map_function(self, name: str, node: Node, args: list[Node], values: list[Value]) -> Value:

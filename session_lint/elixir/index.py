@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -32,12 +33,18 @@ class Clause:
     dispatches: int  # sink calls in the clause
 
 
+class _SinkNames(NamedTuple):
+    methods: frozenset[str]  # called on a receiver
+    bare: frozenset[str]  # called without one (an imported or local call target)
+
+
 @dataclass
 class ModuleInfo:
     name: str
     clauses: dict[str, list[Clause]] = field(default_factory=dict)
     attributes: dict[str, Node] = field(default_factory=dict)  # `@key "session_id"`
     aliases: dict[str, str] = field(default_factory=dict)  # `alias A.B` binds `B`
+    imports: list[str] = field(default_factory=list)  # `import A.B`: its functions, unqualified
 
     @property
     def dispatch_count(self) -> int:
@@ -52,13 +59,17 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(children(current)))
 
 
-def build_index(root: Node, sinks: frozenset[str]) -> list[ModuleInfo]:
+def build_index(
+    root: Node, sinks: frozenset[str], bare: frozenset[str] = frozenset()
+) -> list[ModuleInfo]:
+    """The modules of a file; a clause dispatches when it calls a name of ``sinks`` on a
+    receiver, or a name of ``bare`` (a configured call target's) without one."""
     modules: list[ModuleInfo] = []
-    _collect(root, "", sinks, modules)
+    _collect(root, "", _SinkNames(sinks, bare), modules)
     return modules
 
 
-def _collect(container: Node, prefix: str, sinks: frozenset[str], out: list[ModuleInfo]) -> None:
+def _collect(container: Node, prefix: str, sinks: _SinkNames, out: list[ModuleInfo]) -> None:
     for node in children(container):
         if node.type != "call":
             continue
@@ -74,7 +85,7 @@ def _collect(container: Node, prefix: str, sinks: frozenset[str], out: list[Modu
         _collect(parts.do_block, module.name, sinks, out)
 
 
-def _module_item(node: Node, module: ModuleInfo, sinks: frozenset[str]) -> None:
+def _module_item(node: Node, module: ModuleInfo, sinks: _SinkNames) -> None:
     if node.type == "unary_operator" and operator(node) == "@":
         operand = node.child_by_field_name("operand")
         if operand is not None and operand.type == "call":
@@ -89,6 +100,10 @@ def _module_item(node: Node, module: ModuleInfo, sinks: frozenset[str]) -> None:
         return
     if parts.name == "alias" and parts.args:
         _alias(parts.args, module)
+    elif parts.name == "import" and parts.args and parts.args[0].type == "alias":
+        written = text(parts.args[0])
+        head, _, rest = written.partition(".")
+        module.imports.append(module.aliases.get(head, head) + (f".{rest}" if rest else ""))
     elif parts.name in DEFINERS and parts.args:
         clause = _clause(node, parts.args, parts.do_block, sinks)
         if clause is not None:
@@ -106,7 +121,7 @@ def _alias(args: list[Node], module: ModuleInfo) -> None:
 
 
 def _clause(
-    node: Node, args: list[Node], do_block: Node | None, sinks: frozenset[str]
+    node: Node, args: list[Node], do_block: Node | None, sinks: _SinkNames
 ) -> Clause | None:
     head = args[0]
     if head.type == "binary_operator" and operator(head) == "when":
@@ -129,8 +144,10 @@ def _clause(
     return Clause(name, node, tuple(params), tuple(body), dispatches)
 
 
-def _is_sink_call(node: Node, sinks: frozenset[str]) -> bool:
+def _is_sink_call(node: Node, sinks: _SinkNames) -> bool:
     if node.type != "call":
         return False
     parts = call_parts(node)
-    return parts.receiver is not None and parts.name in sinks
+    if parts.receiver is None:
+        return parts.name in sinks.bare
+    return parts.name in sinks.methods

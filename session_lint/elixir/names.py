@@ -24,6 +24,8 @@ class ElixirNames:
         self.sink_table = SinkTable(config.sink_shapes())
         # the function names a dispatching clause calls: every entry's, by its last part
         self.sinks = self.sink_table.last_names
+        # a call target may also be called without a receiver (imported, or local)
+        self.bare_sinks = frozenset(shape.last_name for shape, _ in self.sink_table.calls)
         self.session_key = config.session_key
         self._session_keys = SessionKeys(config.session_key, config.session_headers)
         self.ambient_env = frozenset(config.ambient_env)
@@ -39,8 +41,24 @@ class ElixirNames:
     def sink_shape(self, receiver: Node | None, name: str, module: ModuleInfo) -> SinkShape | None:
         """The sink entry a call is: a configured call target (through the file's
         aliases; a local call by its module), else a method called on a receiver."""
-        qualified = self.qualify(receiver, name, module) if self.sink_table.calls else None
-        return self.sink_table.shape_for(qualified, name if receiver is not None else None)
+        if self.sink_table.calls:
+            for qualified in self.qualified_names(receiver, name, module):
+                shape = self.sink_table.call_shape(qualified)
+                if shape is not None:
+                    return shape
+        return self.sink_table.shape_for(None, name if receiver is not None else None)
+
+    def qualified_names(self, receiver: Node | None, name: str, module: ModuleInfo) -> list[str]:
+        """``qualify``'s name, then, for a call with no receiver that the module does not
+        define, the same function of each module it imports (``import Snakepit`` then
+        ``execute_in_session(...)``): Elixir rejects a name two imports define."""
+        first = self.qualify(receiver, name, module)
+        if receiver is not None or name in module.clauses:
+            return [first]
+        return [first, *(f"{imported}.{name}" for imported in module.imports)]
+
+    def matches(self, matcher: NameMatcher, candidates: list[str]) -> bool:
+        return any(matcher.matches(candidate) for candidate in candidates)
 
     @staticmethod
     def qualify(receiver: Node | None, name: str, module: ModuleInfo) -> str:

@@ -100,3 +100,20 @@ def test_an_edited_module_changes_its_callers_findings_in_the_same_process(
     os.utime(payload, ns=(1, 1))  # a new signature even on a coarse clock
     assert "SES002" not in {c for _, c in _found(runtime)}
     assert project.files_parsed == parsed + 1
+
+
+def test_a_builder_of_an_imported_module_is_followed(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    runtime = root / RUNTIME
+    text = runtime.read_text()
+    marked = expected(text)
+    imported = (
+        text.replace("  alias Bridge.Payload\n", "  import Bridge.Payload\n")
+        .replace("Payload.call_payload(", "call_payload(")
+        .replace("Payload.with_session(", "with_session(")
+    )
+    assert imported.count("call_payload(") == 2 and imported.count("Payload.") == 0
+    runtime.write_text(imported)
+    assert _found(runtime) == marked
+    messages = {d.code: d.message for d in lint_source(imported, path=str(runtime))}
+    assert "`call_payload()`" in messages["SES002"]

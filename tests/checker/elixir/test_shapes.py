@@ -264,3 +264,19 @@ end
     plain = bang.replace("current_session_id!", "current_session_id").replace("execute!", "execute")
     (tmp_path / "bang.ex").write_text(plain)
     assert session_lint("bang.ex", cwd=tmp_path).returncode == 0
+
+
+def test_a_call_target_matches_through_an_import_when_the_module_does_not_define_it() -> None:
+    _config, _python, elixir = _sources("call target, routing is the session", buggy=True)
+    unqualified = elixir.replace("Snakepit.execute_in_session(", "execute_in_session(")
+    imported = unqualified.replace(
+        "defmodule Bridge.Calls do\n", "defmodule Bridge.Calls do\n  import Snakepit\n\n"
+    )
+    expected = [code for code, _ in _codes_and_messages(elixir, "calls.ex", IN_SESSION)]
+    assert [c for c, _ in _codes_and_messages(imported, "calls.ex", IN_SESSION)] == expected
+    # without the import, or with a local function of that name, it is not Snakepit's
+    assert _codes_and_messages(unqualified, "calls.ex", IN_SESSION) == []
+    local = imported.replace(
+        "  def call(", "  defp execute_in_session(_s, _c, _p), do: :ok\n\n  def call("
+    )
+    assert _codes_and_messages(local, "calls.ex", IN_SESSION) == []
