@@ -13,6 +13,8 @@ import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from session_lint.core.matching import NameMatcher
+
 # the last positional argument when there are three or more: today's routing rule
 LAST = -1
 SINK_KEYS = ("method", "call", "payload", "routing", "routing-is-session")
@@ -96,8 +98,6 @@ class SinkTable:
     target (matched on the call's qualified name) wins over a method of that name."""
 
     def __init__(self, shapes: tuple[SinkShape, ...]) -> None:
-        from session_lint.core.matching import NameMatcher
-
         self.methods: dict[str, SinkShape] = {}
         for shape in shapes:
             if not shape.call:

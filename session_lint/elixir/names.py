@@ -46,7 +46,7 @@ class ElixirNames:
                 shape = self.sink_table.call_shape(qualified)
                 if shape is not None:
                     return shape
-        return self.sink_table.shape_for(None, name if receiver is not None else None)
+        return self.sink_table.methods.get(name) if receiver is not None else None
 
     def qualified_names(self, receiver: Node | None, name: str, module: ModuleInfo) -> list[str]:
         """``qualify``'s name, then, for a call with no receiver that the module does not

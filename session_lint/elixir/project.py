@@ -14,7 +14,7 @@ from pathlib import Path
 
 from session_lint.elixir.index import ModuleInfo, build_index
 from session_lint.elixir.parsing import Source, Unparsable, parse_elixir
-from session_lint.project.sources import lent_buffer, read_source
+from session_lint.project.sources import file_digest, read_source
 
 MIX_FILE = "mix.exs"
 # never part of the project's own code: dependencies, build output, tooling
@@ -33,7 +33,7 @@ def mix_root(file: str) -> Path | None:
 
 @dataclass
 class _Parsed:
-    signature: tuple[int, int]  # (mtime_ns, size), or the hash of an editor's buffer
+    signature: str  # the text's hash: re-read when the file (or its buffer) changes
     source: Source | None  # kept: the modules' nodes belong to its tree
     modules: dict[str, ModuleInfo]
 
@@ -75,7 +75,7 @@ class ElixirProject:
                         self.files_by_module.setdefault(module, path)
 
     def _modules_of(self, path: Path) -> dict[str, ModuleInfo]:
-        signature = _signature(path)
+        signature = file_digest(path)  # an editor's buffer while it lends one
         if signature is None:
             return {}
         known = self.parsed.get(path)
@@ -90,19 +90,6 @@ class ElixirProject:
         modules = {m.name: m for m in build_index(source.tree.root_node, self.sinks)}
         self.parsed[path] = _Parsed(signature, source, modules)
         return modules
-
-
-def _signature(path: Path) -> tuple[int, int] | None:
-    """What says that ``path`` changed: its mtime and size, or its buffer's hash while an
-    editor lends one; ``None`` when it cannot be read."""
-    lent = lent_buffer(path)
-    if lent is not None:
-        return (-1, hash(lent))
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size)
 
 
 def _defined_modules(path: Path) -> list[str]:

@@ -21,13 +21,19 @@ _BUFFERS: dict[str, bytes] = {}  # by real path: the index names files by their 
 _RECORDERS: list[set[str]] = []
 
 
-def _key(path: Path | str) -> str:
+def real_path(path: Path | str) -> str:
+    """How buffers are lent and reads recorded: by real path."""
     return os.path.realpath(path)
 
 
 def lend_buffer(path: Path | str, text: bytes) -> None:
     """Read ``text`` for ``path`` from now on, whatever the disk holds."""
-    _BUFFERS[_key(path)] = text
+    _BUFFERS[real_path(path)] = text
+
+
+def return_buffer(path: Path | str) -> None:
+    """Read ``path`` from the disk again (the editor closed it)."""
+    _BUFFERS.pop(real_path(path), None)
 
 
 def as_file_bytes(text: str, *, python: bool) -> bytes:
@@ -46,19 +52,14 @@ def as_file_bytes(text: str, *, python: bool) -> bytes:
         return encoded  # an unknown codec, or text it cannot hold: the parser will say
 
 
-def return_buffer(path: Path | str) -> None:
-    """Read ``path`` from the disk again (the editor closed it)."""
-    _BUFFERS.pop(_key(path), None)
-
-
 def lent_buffer(path: Path) -> bytes | None:
     """The text an editor lent for ``path``, if it did; the read is recorded."""
-    if _RECORDERS:
-        key = _key(path)
-        for reads in _RECORDERS:
-            reads.add(key)
-        return _BUFFERS.get(key)
-    return _BUFFERS.get(_key(path)) if _BUFFERS else None
+    if not _BUFFERS and not _RECORDERS:
+        return None  # the command line and flake8: no path is resolved
+    key = real_path(path)
+    for reads in _RECORDERS:
+        reads.add(key)
+    return _BUFFERS.get(key)
 
 
 def read_source(path: Path) -> bytes:
@@ -69,7 +70,7 @@ def read_source(path: Path) -> bytes:
 
 def is_source_file(path: Path) -> bool:
     """Is there a module at ``path``: a file, or a buffer not saved yet."""
-    return path.is_file() or (bool(_BUFFERS) and _key(path) in _BUFFERS)
+    return path.is_file() or (bool(_BUFFERS) and real_path(path) in _BUFFERS)
 
 
 _DIGESTS: dict[Path, tuple[tuple[int, int, int], str]] = {}
@@ -105,8 +106,3 @@ def recording_reads() -> Iterator[set[str]]:
         yield reads
     finally:
         _RECORDERS.remove(reads)
-
-
-def real_path(path: Path | str) -> str:
-    """How ``recording_reads`` names ``path``."""
-    return _key(path)
